@@ -1,0 +1,88 @@
+// Package app wires kefu together: configuration → database → domain services → HTTP server.
+// Every command that opens the database (serve, migrate, demo, …) goes through Open, so they
+// all migrate, create the configured admin, and see the same services.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"kefu/internal/auth"
+	"kefu/internal/commerce"
+	"kefu/internal/config"
+	"kefu/internal/crm"
+	"kefu/internal/httpapi"
+	"kefu/internal/pii"
+	"kefu/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X kefu/internal/app.Version=…".
+var Version = "dev"
+
+// App is a running kefu's wiring.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	PII      *pii.Box
+	Auth     *auth.Service
+	Commerce *commerce.Service
+	CRM      *crm.Service
+	Server   *httpapi.Server
+}
+
+// Open opens and migrates the database and builds the services. The secret key must be set
+// (config.EnsureSecret) before calling it.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if cfg.SecretKey == nil {
+		return nil, fmt.Errorf("KEFU_SECRET_KEY is not set and no key file was loaded")
+	}
+	box, err := pii.New(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("KEFU_SECRET_KEY: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("KEFU_DATABASE_URL: %w", err)
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "applied", len(applied), "engine", db.Dialect())
+	}
+	a := New(db, box, log)
+	a.Config = cfg
+	a.Server.MaxBodyBytes = cfg.MaxBodyBytes
+	a.Server.SecureCookies = cfg.SecureCookies
+	if cfg.AdminEmail != "" {
+		created, err := a.Auth.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("KEFU_ADMIN_EMAIL/KEFU_ADMIN_PASSWORD: %w", err)
+		}
+		if created {
+			log.Info("admin user created", "email", cfg.AdminEmail)
+		}
+	}
+	return a, nil
+}
+
+// New builds the services over an open, migrated database (tests use it directly).
+func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
+	a := &App{Log: log, DB: db, PII: box}
+	a.Auth = auth.NewService(db)
+	a.Commerce = commerce.NewService(db, box)
+	a.CRM = crm.NewService(db, box)
+	a.Server = &httpapi.Server{
+		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
+		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM},
+	}
+	return a
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

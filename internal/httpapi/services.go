@@ -1,0 +1,25 @@
+package httpapi
+
+import (
+	"kefu/internal/commerce"
+	"kefu/internal/crm"
+)
+
+// Services are the domain services handlers call. Each domain adds its field here and its
+// routes in its own routes_<domain>.go file, registered through routeGroups.
+type Services struct {
+	Commerce *commerce.Service
+	CRM      *crm.Service
+}
+
+// routeGroups collects each domain's routes (appended from init in routes_<domain>.go), so
+// the route table stays one list while each domain keeps its endpoints beside its handlers.
+var routeGroups []func(*Server) []Route
+
+func (s *Server) domainRoutes() []Route {
+	var rs []Route
+	for _, g := range routeGroups {
+		rs = append(rs, g(s)...)
+	}
+	return rs
+}

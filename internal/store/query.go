@@ -56,8 +56,14 @@ func (p Page) SQL() string {
 		dir = " DESC"
 	}
 	order := " ORDER BY " + p.Sort + dir
-	if p.Sort != "id" {
-		order += ", id" + dir // a unique tie-breaker keeps pages stable
+	// A unique tie-breaker keeps pages stable; it takes the sort column's table alias ("p.id")
+	// so joined queries stay unambiguous.
+	idCol := "id"
+	if i := strings.LastIndex(p.Sort, "."); i >= 0 {
+		idCol = p.Sort[:i+1] + "id"
+	}
+	if p.Sort != idCol {
+		order += ", " + idCol + dir
 	}
 	return order + " LIMIT " + itoa(p.Limit+1) + " OFFSET " + itoa(p.Offset)
 }

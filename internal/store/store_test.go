@@ -89,6 +89,10 @@ func TestWhereAndPage(t *testing.T) {
 	if got := p.SQL(); got != " ORDER BY updated_at DESC, id DESC LIMIT 51 OFFSET 100" {
 		t.Fatalf("Page = %q", got)
 	}
+	p = store.Page{Limit: 10, Sort: "p.price_cents"}
+	if got := p.SQL(); got != " ORDER BY p.price_cents ASC, p.id ASC LIMIT 11 OFFSET 0" {
+		t.Fatalf("aliased Page = %q", got)
+	}
 	if got := store.EscapeLike(`50%_\`); got != `50\%\_\\` {
 		t.Fatalf("EscapeLike = %q", got)
 	}

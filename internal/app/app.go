@@ -11,6 +11,7 @@ import (
 	"kefu/internal/auth"
 	"kefu/internal/commerce"
 	"kefu/internal/config"
+	"kefu/internal/conversation"
 	"kefu/internal/crm"
 	"kefu/internal/httpapi"
 	"kefu/internal/pii"
@@ -29,7 +30,9 @@ type App struct {
 	Auth     *auth.Service
 	Commerce *commerce.Service
 	CRM      *crm.Service
-	Server   *httpapi.Server
+	// Conversations also runs realtime delivery; serve starts its cross-instance listener.
+	Conversations *conversation.Service
+	Server        *httpapi.Server
 }
 
 // Open opens and migrates the database and builds the services. The secret key must be set
@@ -77,9 +80,10 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.Auth = auth.NewService(db)
 	a.Commerce = commerce.NewService(db, box)
 	a.CRM = crm.NewService(db, box)
+	a.Conversations = conversation.NewService(db, box, a.CRM, log)
 	a.Server = &httpapi.Server{
 		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
-		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM},
+		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations},
 	}
 	return a
 }

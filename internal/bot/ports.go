@@ -62,15 +62,9 @@ type Orders interface {
 	OrderByNumber(ctx context.Context, number string) (*commerce.Order, error)
 	CancelOrder(ctx context.Context, orderID int64) error
 	ChangeAddress(ctx context.Context, orderID int64, a commerce.Address) error
-	// CategoryNoReason reports, per SKU of the order, the product category and whether
+	// ItemCategories reports, per SKU of the order, the product category and whether
 	// no-reason returns apply, for the after-sales policy.
-	ItemCategories(ctx context.Context, orderID int64) (map[string]ItemCategory, error)
-}
-
-// ItemCategory is a SKU's category for policy decisions.
-type ItemCategory struct {
-	Category       string
-	NoReasonReturn bool
+	ItemCategories(ctx context.Context, orderID int64) (map[string]commerce.ItemCategory, error)
 }
 
 // Knowledge answers policy and how-to questions from the knowledge base.

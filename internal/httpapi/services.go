@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"kefu/internal/commerce"
+	"kefu/internal/conversation"
 	"kefu/internal/crm"
 )
 
@@ -10,6 +11,8 @@ import (
 type Services struct {
 	Commerce *commerce.Service
 	CRM      *crm.Service
+	// Conversations: conversations, messages, the widget and realtime delivery.
+	Conversations *conversation.Service
 }
 
 // routeGroups collects each domain's routes (appended from init in routes_<domain>.go), so

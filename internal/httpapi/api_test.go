@@ -354,6 +354,12 @@ func TestCustomersOrdersAndPrivacy(t *testing.T) {
 		if o.ShipTo.Phone != "138****8000" || o.ShipTo.Line != "文三路90号" {
 			t.Errorf("ship_to: %+v", o.ShipTo)
 		}
+		var view crm.View360
+		env.JSON(t, auth.RoleAgent, "GET", "/api/v1/customers/"+itoa(int(c.ID))+"/360", nil, 200, &view)
+		if view.Customer.ID != c.ID || len(view.Orders) != 2 || view.OrderStats.Count != 2 || view.OrderStats.SpentCents != 2*(2*9900+800-500) ||
+			len(view.Orders[0].Shipments) != 1 || view.Tickets == nil || view.SentimentTrend == nil {
+			t.Errorf("360 view: %+v", view)
+		}
 		// Revealing contact details is allowed to supervisors and audited; agents cannot.
 		env.JSON(t, auth.RoleAgent, "POST", "/api/v1/customers/"+itoa(int(c.ID))+"/reveal", nil, 403, nil)
 		var contact crm.Contact

@@ -18,6 +18,7 @@ func (s *Server) crmRoutes() []Route {
 				Param{Name: "email", Type: "string", Description: "exact email"}),
 			Response: listResponse[crm.Customer]{}},
 		{Method: "GET", Path: "/api/v1/customers/{id}", Perm: auth.PermCustomersRead, Handler: s.getCustomer, Tag: "customers", Summary: "Get a customer with addresses", Response: crm.Customer{}},
+		{Method: "GET", Path: "/api/v1/customers/{id}/360", Perm: auth.PermCustomersRead, Handler: s.customer360, Tag: "customers", Summary: "Customer 360: profile, orders with logistics, conversations, tickets, after-sales cases, CSAT, sentiment trend, recent behaviour", Response: crm.View360{}},
 		{Method: "POST", Path: "/api/v1/customers", Perm: auth.PermCustomersWrite, Handler: s.createCustomer, Tag: "customers", Summary: "Create a customer (shop sync)", Body: crm.NewCustomer{}, Response: crm.Customer{}, Status: http.StatusCreated},
 		{Method: "PATCH", Path: "/api/v1/customers/{id}", Perm: auth.PermCustomersWrite, Handler: s.updateCustomer, Tag: "customers", Summary: "Change tier, tags, language or consent", Body: crm.Update{}, Response: crm.Customer{}},
 		{Method: "POST", Path: "/api/v1/customers/{id}/reveal", Perm: auth.PermCustomersWrite, Handler: s.revealCustomer, Tag: "customers", Summary: "Show unmasked contact details (audited)", Response: crm.Contact{}},
@@ -57,6 +58,19 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) customer360(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.Services.CRM.View(r.Context(), id, s.Services.Commerce)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

@@ -29,7 +29,13 @@ type Job struct {
 	Payload  json.RawMessage
 	Attempts int
 	RunAt    time.Time
+
+	again *time.Time
 }
+
+// RunAgainAt makes a successful run schedule the same job again (recurring work such as an
+// outbox scan), keeping its unique key.
+func (j *Job) RunAgainAt(t time.Time) { j.again = &t }
 
 // Decode unmarshals the payload.
 func (j *Job) Decode(v any) error { return json.Unmarshal(j.Payload, v) }
@@ -205,8 +211,13 @@ func safeRun(ctx context.Context, h Handler, j *Job) (err error) {
 // finish marks the job done only if this worker still holds it, so a job whose lease expired
 // and was taken over is not finished twice.
 func (q *Queue) finish(ctx context.Context, qr store.Querier, j *Job) error {
-	res, err := qr.Exec(ctx, `UPDATE jobs SET status = 'done', finished_at = ?, locked_until = NULL, last_error = '' WHERE id = ? AND locked_by = ? AND attempts = ?`,
-		q.Now(), j.ID, q.Worker, j.Attempts)
+	query := `UPDATE jobs SET status = 'done', finished_at = ?, locked_until = NULL, last_error = '' WHERE id = ? AND locked_by = ? AND attempts = ?`
+	args := []any{q.Now(), j.ID, q.Worker, j.Attempts}
+	if j.again != nil {
+		query = `UPDATE jobs SET status = 'queued', run_at = ?, attempts = 0, locked_until = NULL, last_error = '' WHERE id = ? AND locked_by = ? AND attempts = ?`
+		args[0] = *j.again
+	}
+	res, err := qr.Exec(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -155,3 +155,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestRecurringJobKeepsOneRow(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	q := jobs.New(db, nil)
+	clock := time.Now()
+	q.Now = func() time.Time { return clock }
+	runs := 0
+	q.Handle("tick", func(ctx context.Context, j *jobs.Job) error { runs++; j.RunAgainAt(clock.Add(time.Minute)); return nil })
+	must(t, jobs.Enqueue(ctx, db, "tick", nil, jobs.Options{RunAt: clock, UniqueKey: "tick"}))
+	for i := 0; i < 3; i++ {
+		drain(t, q)
+		clock = clock.Add(time.Minute)
+	}
+	var n int
+	db.QueryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE status = 'queued'`).Scan(&n)
+	if runs != 3 || n != 1 {
+		t.Fatalf("runs = %d, queued rows = %d; want 3 and 1", runs, n)
+	}
+}

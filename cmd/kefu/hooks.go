@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"kefu/internal/app"
 )
@@ -42,3 +43,6 @@ func rootHandler(a *app.App) http.Handler {
 	}
 	return api
 }
+
+// jobPollInterval is how often idle job workers look for due work.
+const jobPollInterval = time.Second

@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{name: "serve", summary: "Start the kefu server (migrates the database first)",
 		usage: "kefu serve [--demo]\n\n  --demo   load the demo store first if the database has no products yet\n\nConfiguration comes from KEFU_* environment variables; see README.md.",
-		run: runServe})
+		run:   runServe})
 	register(&command{name: "migrate", summary: "Apply database migrations and exit",
 		usage: "kefu migrate\n\nApplies every embedded migration not yet applied to KEFU_DATABASE_URL.", run: runMigrate})
 	register(&command{name: "version", summary: "Print the version", usage: "kefu version",

@@ -7,15 +7,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"kefu/internal/auth"
+	"kefu/internal/bot"
 	"kefu/internal/commerce"
 	"kefu/internal/config"
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
 	"kefu/internal/httpapi"
+	"kefu/internal/jobs"
+	"kefu/internal/nlu"
 	"kefu/internal/pii"
 	"kefu/internal/store"
+	"kefu/internal/webhook"
 )
 
 // Version is set at build time with -ldflags "-X kefu/internal/app.Version=…".
@@ -32,6 +37,10 @@ type App struct {
 	CRM      *crm.Service
 	// Conversations also runs realtime delivery; serve starts its cross-instance listener.
 	Conversations *conversation.Service
+	NLU           *nlu.Engine // nil only if the shipped models failed to train (logged)
+	Bot           *bot.Bot
+	Jobs          *jobs.Queue // durable background work; serve runs its workers
+	Webhooks      *webhook.Service
 	Server        *httpapi.Server
 }
 
@@ -61,6 +70,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Config = cfg
 	a.Server.MaxBodyBytes = cfg.MaxBodyBytes
 	a.Server.SecureCookies = cfg.SecureCookies
+	if err := a.RefreshCatalog(ctx); err != nil {
+		log.Warn("loading the catalogue into NLU failed", "err", err)
+	}
 	if cfg.AdminEmail != "" {
 		created, err := a.Auth.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -81,10 +93,14 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.Commerce = commerce.NewService(db, box)
 	a.CRM = crm.NewService(db, box)
 	a.Conversations = conversation.NewService(db, box, a.CRM, log)
+	a.Jobs = jobs.New(db, log)
+	a.Webhooks = webhook.New(db, box)
+	a.Webhooks.Register(a.Jobs, 5*time.Second)
 	a.Server = &httpapi.Server{
 		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
-		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations},
+		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations, Webhooks: a.Webhooks},
 	}
+	a.wireBot()
 	return a
 }
 

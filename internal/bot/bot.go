@@ -84,6 +84,15 @@ func (b *Bot) Handle(ctx context.Context, in Input) (Output, error) {
 		b.Now = time.Now
 	}
 	tn := &turn{b: b, ctx: ctx, in: in, st: in.State}
+	if len(in.Attachments) > 0 && isPhotoPlaceholder(in.Text) {
+		// A photo on its own has no words to understand or to take the language from.
+		tn.in.Text = ""
+		tn.lang = replyLang("", "", in.Lang)
+		tn.u = Understanding{Lang: tn.lang}
+		err := tn.photo()
+		tn.out.Lang, tn.out.Understanding, tn.out.State = tn.lang, tn.u, tn.st
+		return tn.out, err
+	}
 	tn.u = b.NLU.Understand(ctx, in.Text)
 	tn.lang = replyLang(in.Text, tn.u.Lang, in.Lang)
 	tn.u.Lang = tn.lang
@@ -144,10 +153,35 @@ func (tn *turn) understood() bool {
 	return tn.u.Intent != "" && tn.u.Intent != "oos" && tn.u.Confidence >= tn.b.Policy.MinConfidence
 }
 
+// isPhotoPlaceholder reports whether a message's text only stands for its picture.
+func isPhotoPlaceholder(text string) bool {
+	switch strings.ToLower(strings.TrimSpace(text)) {
+	case "", "[图片]", "[image]", "[photo]", "[照片]":
+		return true
+	}
+	return false
+}
+
+// photo handles a picture sent without words: evidence when the flow waits for it, otherwise
+// kept for the after-sales request it most likely belongs to.
+func (tn *turn) photo() error {
+	if tn.st.Flow != "" && (tn.st.Step == "evidence" || tn.st.Step == "reason") {
+		handled, err := tn.continueFlow()
+		if handled || err != nil {
+			return err
+		}
+	}
+	tn.st.Photos = append(tn.st.Photos, tn.in.Attachments...)
+	tn.say(tn.t("photo_received"), QuickReply{tn.qr("商品破损", "Item damaged"), tn.qr("收到的商品破损了", "My item arrived damaged")},
+		QuickReply{tn.qr("质量问题", "Quality problem"), tn.qr("商品有质量问题", "The item has a quality problem")},
+		QuickReply{tn.t("human"), tn.t("human")})
+	return nil
+}
+
 func (tn *turn) run() error {
 	// People first: an explicit request, anger or strong negative feeling goes to a human at
 	// once, whatever flow is in progress.
-	if reason := tn.b.Policy.shouldHandOffNow(tn.u); reason != "" {
+	if reason := tn.b.Policy.shouldHandOffNow(tn.u, tn.in.Text, tn.st); reason != "" {
 		if reason != "explicit_request" {
 			tn.say(tn.t("anger_sorry"))
 		}
@@ -156,7 +190,12 @@ func (tn *turn) run() error {
 	if tn.st.Flow == "policy_exception" {
 		// The customer answered a refusal: disagreement goes to a person who may make an exception.
 		tn.st.Flow = ""
-		if tn.u.Intent == "complaint" || tn.u.Sentiment.Polarity == "negative" || answerOf(tn.in.Text) == "no" {
+		switch {
+		case isExit(tn.in.Text) || answerOf(tn.in.Text) == "yes" || tn.u.Intent == "thanks":
+			// "算了" / "ok fine": the customer accepts the decision.
+			tn.say(tn.t("accepted"))
+			return nil
+		case disputes(tn.in.Text) || tn.u.Intent == "complaint" || tn.u.Sentiment.Polarity == "negative" || answerOf(tn.in.Text) == "no":
 			return tn.handOff("policy_exception", nil)
 		}
 	}
@@ -243,7 +282,8 @@ func (tn *turn) continueFlow() (bool, error) {
 		case ans == "yes":
 			st.Step = "confirmed"
 			return true, tn.advance()
-		case ans == "no" && mentionsOtherOrder(tn.in.Text):
+		case ans == "no" && mentionsOtherOrder(tn.in.Text), mentionsOtherOrder(tn.in.Text) && ans == "":
+			st.NotOrders = append(st.NotOrders, st.OrderNumber)
 			st.OrderNumber, st.Step = "", ""
 			return true, tn.advance()
 		case ans == "no":

@@ -4,14 +4,20 @@ import "encoding/json"
 
 // State is the bot's memory of one conversation, stored as JSON on the conversation.
 type State struct {
-	Flow          string   `json:"flow,omitempty"` // the multi-turn flow in progress
-	Step          string   `json:"step,omitempty"` // what the flow waits for: order, confirm, address, reason, evidence
-	Intent        string   `json:"intent,omitempty"`
-	OrderNumber   string   `json:"order,omitempty"`
-	Address       string   `json:"address,omitempty"`
-	Kind          string   `json:"kind,omitempty"` // after-sales kind
-	Reason        string   `json:"reason,omitempty"`
-	Evidence      []string `json:"evidence,omitempty"`
+	Flow        string   `json:"flow,omitempty"` // the multi-turn flow in progress
+	Step        string   `json:"step,omitempty"` // what the flow waits for: order, confirm, address, reason, evidence
+	Intent      string   `json:"intent,omitempty"`
+	OrderNumber string   `json:"order,omitempty"`
+	Address     string   `json:"address,omitempty"`
+	Kind        string   `json:"kind,omitempty"` // after-sales kind
+	Reason      string   `json:"reason,omitempty"`
+	Evidence    []string `json:"evidence,omitempty"`
+	// NotOrders are orders the customer said they do not mean ("no, the other one"), left out
+	// when the bot picks or offers orders again in this flow.
+	NotOrders []string `json:"not_orders,omitempty"`
+	// Photos are pictures the customer sent before any flow asked for them ("broken, see
+	// photo"); the next after-sales request takes them as its evidence.
+	Photos        []string `json:"photos,omitempty"`
 	LowConfidence int      `json:"low_confidence,omitempty"` // consecutive turns the bot did not understand
 	Failures      int      `json:"failures,omitempty"`       // consecutive failed attempts inside a flow
 	Attempts      []string `json:"attempts,omitempty"`       // what the bot tried, for the handoff summary
@@ -42,5 +48,5 @@ func (s *State) tried(what string) {
 }
 
 func (s *State) endFlow() {
-	s.Flow, s.Step, s.OrderNumber, s.Address, s.Kind, s.Reason, s.Evidence, s.Failures = "", "", "", "", "", "", nil, 0
+	s.Flow, s.Step, s.OrderNumber, s.Address, s.Kind, s.Reason, s.Evidence, s.NotOrders, s.Failures = "", "", "", "", "", "", nil, nil, 0
 }

@@ -4,6 +4,7 @@ import (
 	"kefu/internal/commerce"
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
+	"kefu/internal/webhook"
 )
 
 // Services are the domain services handlers call. Each domain adds its field here and its
@@ -13,6 +14,7 @@ type Services struct {
 	CRM      *crm.Service
 	// Conversations: conversations, messages, the widget and realtime delivery.
 	Conversations *conversation.Service
+	Webhooks      *webhook.Service
 }
 
 // routeGroups collects each domain's routes (appended from init in routes_<domain>.go), so

@@ -64,7 +64,10 @@ func Start(t testing.TB, db *store.DB) *Env {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // Do sends a request as role ("" for no credentials). body may be nil, a []byte/string sent
 // as is, or a value encoded as JSON. It returns the status and the raw response body.

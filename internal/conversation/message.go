@@ -1,0 +1,283 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"kefu/internal/apperr"
+	"kefu/internal/store"
+)
+
+// Message is one message as staff see it.
+type Message struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	SenderKind     string          `json:"sender_kind"` // customer, bot, agent, system
+	SenderID       *int64          `json:"sender_id"`
+	ContentType    string          `json:"content_type"` // text, image, voice, card
+	Body           string          `json:"body"`
+	Payload        json.RawMessage `json:"payload"`
+	Attachments    json.RawMessage `json:"attachments"`
+	NLU            json.RawMessage `json:"nlu"`
+	Intent         string          `json:"intent"`
+	Lang           string          `json:"lang"`
+	Internal       bool            `json:"internal"`
+	ClientMsgID    *string         `json:"client_msg_id"`
+	CreatedAt      time.Time       `json:"created_at"`
+}
+
+// CustomerMessage is a message as the customer sees it: no NLU, no staff ids.
+type CustomerMessage struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	SenderKind     string          `json:"sender_kind"`
+	ContentType    string          `json:"content_type"`
+	Body           string          `json:"body"`
+	Payload        json.RawMessage `json:"payload"`
+	Attachments    json.RawMessage `json:"attachments"`
+	ClientMsgID    *string         `json:"client_msg_id"`
+	CreatedAt      time.Time       `json:"created_at"`
+}
+
+// ForCustomer is the customer's view of m. Callers must never pass internal notes.
+func (m *Message) ForCustomer() CustomerMessage {
+	return CustomerMessage{ID: m.ID, ConversationID: m.ConversationID, SenderKind: m.SenderKind, ContentType: m.ContentType,
+		Body: m.Body, Payload: m.Payload, Attachments: m.Attachments, ClientMsgID: m.ClientMsgID, CreatedAt: m.CreatedAt}
+}
+
+const msgColumns = `id, conversation_id, sender_kind, sender_id, content_type, body, payload, attachments, nlu, intent, lang, internal, client_msg_id, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
+	var m Message
+	var payload, attachments, nlu string
+	err := row.Scan(&m.ID, &m.ConversationID, &m.SenderKind, &m.SenderID, &m.ContentType, &m.Body, &payload, &attachments, &nlu,
+		&m.Intent, &m.Lang, &m.Internal, &m.ClientMsgID, &m.CreatedAt)
+	m.Payload, m.Attachments, m.NLU = rawJSON(payload, "{}"), rawJSON(attachments, "[]"), rawJSON(nlu, "{}")
+	return &m, err
+}
+
+func rawJSON(s, empty string) json.RawMessage {
+	if s == "" || !json.Valid([]byte(s)) {
+		s = empty
+	}
+	return json.RawMessage(s)
+}
+
+// NewMessage is the input to Post.
+type NewMessage struct {
+	ConversationID int64
+	SenderKind     string // customer, agent, bot, system
+	SenderID       int64  // the agent's user id; 0 otherwise
+	ContentType    string // default text
+	Body           string
+	Payload        any // card data, quick replies; encoded as JSON
+	Internal       bool
+	ClientMsgID    string // idempotency key from the sending client
+	Intent         string
+	NLU            any
+	Lang           string
+}
+
+// senders that clients may claim; bot and system messages only come from inside kefu.
+var senderKinds = []string{"customer", "agent", "bot", "system"}
+var contentTypes = []string{"text", "image", "voice", "card"}
+
+func (s *Service) validate(m *NewMessage) error {
+	if !oneOf(m.SenderKind, senderKinds) {
+		return fmt.Errorf("conversation: bad sender kind %q", m.SenderKind) // a programming error
+	}
+	if m.ContentType == "" {
+		m.ContentType = "text"
+	}
+	if !oneOf(m.ContentType, contentTypes) {
+		return apperr.Invalid("content_type", "must be one of text, image, voice, card")
+	}
+	if !utf8.ValidString(m.Body) {
+		return apperr.New(400, "invalid_utf8", "body is not valid UTF-8")
+	}
+	var err error
+	if m.Body, err = text("body", m.Body, s.Limits.MaxBodyChars); err != nil {
+		return err
+	}
+	if m.Body == "" && m.Payload == nil {
+		return apperr.Invalid("body", "is required")
+	}
+	if m.Internal && m.SenderKind == "customer" {
+		return apperr.Invalid("internal", "customers cannot write internal notes")
+	}
+	if m.ClientMsgID, err = text("client_msg_id", m.ClientMsgID, 100); err != nil {
+		return err
+	}
+	if m.Lang, err = text("lang", m.Lang, 10); err != nil {
+		return err
+	}
+	return nil
+}
+
+// errDuplicate rolls back a Post whose client_msg_id was already stored.
+var errDuplicate = errors.New("duplicate client_msg_id")
+
+// Post persists a message and only then tells every connection watching the conversation.
+// Posting the same client_msg_id twice returns the stored message with duplicate=true and
+// changes nothing, so a client may safely resend anything it has no ack for.
+//
+// Post runs its own transaction because delivery must follow the commit.
+func (s *Service) Post(ctx context.Context, in NewMessage) (msg *Message, duplicate bool, err error) {
+	if err := s.validate(&in); err != nil {
+		return nil, false, err
+	}
+	payload := "{}"
+	if in.Payload != nil {
+		b, err := json.Marshal(in.Payload)
+		if err != nil {
+			return nil, false, apperr.Invalid("payload", "must be JSON")
+		}
+		payload = string(b)
+	}
+	nlu := "{}"
+	if in.NLU != nil {
+		b, err := json.Marshal(in.NLU)
+		if err != nil {
+			return nil, false, err
+		}
+		nlu = string(b)
+	}
+	var prevID int64
+	now := s.Now()
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// Locking the conversation row first serialises writers of this conversation, which
+		// is what makes ids grow in commit order within it (see the package comment). A
+		// customer writing into a closed conversation reopens it.
+		res, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
+			status = CASE WHEN ? AND status = 'closed' THEN 'open' ELSE status END,
+			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END
+			WHERE id = ?`, now, now, in.SenderKind == "customer", in.SenderKind == "customer", in.ConversationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFound("conversation")
+		}
+		if in.ClientMsgID != "" {
+			m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND client_msg_id = ?`, in.ConversationID, in.ClientMsgID))
+			if err == nil {
+				// The key is only a duplicate of the same sender's message; anything else is
+				// a clash, and must not hand the stored message (maybe an internal note) to
+				// whoever guessed the key.
+				if m.SenderKind != in.SenderKind || (m.SenderID == nil) != (in.SenderID == 0) || (m.SenderID != nil && *m.SenderID != in.SenderID) {
+					return apperr.Conflict("client_msg_id_taken", "client_msg_id is already used in this conversation by another sender; use a fresh unique id")
+				}
+				msg = m
+				return errDuplicate
+			}
+			if !store.IsNoRows(err) {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?`, in.ConversationID).Scan(&prevID); err != nil {
+			return err
+		}
+		m, err := scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, sender_kind, sender_id, content_type, body, payload, nlu, intent, lang, internal, client_msg_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+msgColumns,
+			in.ConversationID, in.SenderKind, nullID(in.SenderID), in.ContentType, in.Body, payload, nlu, in.Intent, in.Lang, in.Internal, nullStr(in.ClientMsgID), now))
+		if err != nil {
+			return err
+		}
+		msg = m
+		if tx.Dialect() == store.Postgres {
+			// NOTIFY is transactional: other instances hear of the message only if it commits.
+			_, err = tx.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(Event{Kind: EventMessage, ConversationID: m.ConversationID, MessageID: m.ID}, s.Instance))
+		}
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return msg, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s.Broker.Publish(Event{Kind: EventMessage, ConversationID: msg.ConversationID, MessageID: msg.ID, PrevID: prevID, Message: msg})
+	return msg, false, nil
+}
+
+// MaxPage is the most messages one Messages call returns.
+const MaxPage = 200
+
+// Messages returns up to limit messages of a conversation with id > afterID, oldest first:
+// passing the last id you saw resumes with no gap and no duplicate. Internal notes are
+// included only when withInternal.
+func (s *Service) Messages(ctx context.Context, conversationID, afterID int64, limit int, withInternal bool) ([]*Message, error) {
+	if limit <= 0 || limit > MaxPage {
+		limit = MaxPage
+	}
+	q := `SELECT ` + msgColumns + ` FROM messages WHERE conversation_id = ? AND id > ?`
+	if !withInternal {
+		q += ` AND internal = FALSE`
+	}
+	rows, err := s.DB.Query(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(limit), conversationID, afterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Annotate stores the NLU result for a message (the bot calls it on customer messages).
+func (s *Service) Annotate(ctx context.Context, q store.Querier, messageID int64, intent string, nlu any) error {
+	b, err := json.Marshal(nlu)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `UPDATE messages SET intent = ?, nlu = ? WHERE id = ?`, intent, string(b), messageID)
+	return err
+}
+
+// MarkRead records that a reader has read a conversation up to messageID and tells the
+// other participants. Receipts only move forward.
+func (s *Service) MarkRead(ctx context.Context, conversationID int64, readerKind string, readerID, messageID int64) error {
+	if readerKind != "customer" && readerKind != "agent" {
+		return fmt.Errorf("conversation: bad reader kind %q", readerKind)
+	}
+	if readerKind == "customer" {
+		readerID = 0 // one customer side per conversation, whatever device
+	}
+	if err := exists(ctx, s.DB, `SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?`, messageID, conversationID); err != nil {
+		if store.IsNoRows(err) {
+			return apperr.Invalid("message_id", "is not a message of this conversation")
+		}
+		return err
+	}
+	_, err := s.DB.Exec(ctx, `INSERT INTO conversation_reads (conversation_id, reader_kind, reader_id, last_read_message_id, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (conversation_id, reader_kind, reader_id) DO UPDATE SET last_read_message_id = excluded.last_read_message_id, updated_at = excluded.updated_at
+		WHERE conversation_reads.last_read_message_id < excluded.last_read_message_id`,
+		conversationID, readerKind, readerID, messageID, s.Now())
+	if err != nil {
+		return err
+	}
+	s.Signal(ctx, Event{Kind: EventRead, ConversationID: conversationID, SenderKind: readerKind, SenderID: readerID, MessageID: messageID})
+	return nil
+}
+
+// Signal fans out an ephemeral event (typing, read) to this instance and, on PostgreSQL, to
+// the others. Ephemeral events are best effort: they are not stored and not replayed.
+func (s *Service) Signal(ctx context.Context, ev Event) {
+	s.Broker.Publish(ev)
+	if s.DB.Dialect() == store.Postgres {
+		if _, err := s.DB.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(ev, s.Instance)); err != nil {
+			s.Log.Warn("realtime notify failed", "kind", ev.Kind, "err", err)
+		}
+	}
+}

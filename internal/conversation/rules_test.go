@@ -1,0 +1,72 @@
+package conversation
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNoticeRoundTrip(t *testing.T) {
+	for _, ev := range []Event{
+		{Kind: EventMessage, ConversationID: 7, MessageID: 42},
+		{Kind: EventTyping, ConversationID: 7, SenderKind: "agent", SenderID: 3, Typing: true},
+		{Kind: EventTyping, ConversationID: 7, SenderKind: "customer"},
+		{Kind: EventRead, ConversationID: 9, SenderKind: "customer", MessageID: 11},
+	} {
+		got, inst, ok := decodeNotice(encodeNotice(ev, "abc"))
+		if !ok || inst != "abc" || got != ev {
+			t.Errorf("round trip of %+v: %+v %q %v", ev, got, inst, ok)
+		}
+	}
+	for _, bad := range []string{"", "m", "m|x|1|i", "m|0|1|i", "m|-1|1|i", "t|1|root|1|1|i", "r|1|agent|1|i", "z|1|2|3", "m|1|2|i|extra"} {
+		if _, _, ok := decodeNotice(bad); ok {
+			t.Errorf("decodeNotice(%q) accepted", bad)
+		}
+	}
+}
+
+func TestBucket(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	b := NewBucket(2, 3, t0)
+	for i := 0; i < 3; i++ {
+		if ok, _ := b.Take(t0); !ok {
+			t.Fatalf("burst token %d refused", i)
+		}
+	}
+	ok, wait := b.Take(t0)
+	if ok || wait != 500*time.Millisecond {
+		t.Fatalf("empty bucket: ok=%v wait=%v, want refusal for 500ms", ok, wait)
+	}
+	if ok, _ := b.Take(t0.Add(500 * time.Millisecond)); !ok {
+		t.Fatal("refilled token refused")
+	}
+	if ok, _ := b.Take(t0.Add(time.Hour)); !ok || b.tokens != 2 {
+		t.Fatalf("refill must cap at the burst: tokens %v", b.tokens)
+	}
+}
+
+func TestRateLimiterKeysAreIndependentAndSwept(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := NewRateLimiter(1, 1)
+	l.Now = func() time.Time { return now }
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("a refused")
+	}
+	if ok, _ := l.Allow("a"); ok {
+		t.Fatal("a allowed twice")
+	}
+	if ok, _ := l.Allow("b"); !ok {
+		t.Fatal("b refused because of a")
+	}
+	now = now.Add(2 * time.Minute)
+	l.Allow("c")
+	if len(l.buckets) != 1 {
+		t.Fatalf("refilled buckets not swept: %d left", len(l.buckets))
+	}
+}
+
+func TestSignIsHexHMAC(t *testing.T) {
+	// RFC 4231 test case 2.
+	if got := Sign("Jefe", "what do ya want for nothing?"); got != "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" {
+		t.Fatalf("Sign = %s", got)
+	}
+}

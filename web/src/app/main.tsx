@@ -1,0 +1,133 @@
+// The agent workspace and admin console: one app, routed by path (/inbox, /customers/12,
+// /console/users…). kefu serves index.html for every such path.
+import { render } from 'preact'
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { browserLangs, pickLang, safeStorage, translator, type Lang } from '../shared/i18n'
+import { api, ApiError, setCsrf, type Me } from './api'
+import { appDicts } from './messages'
+import { match, navigate, usePath } from './router'
+import { AppContext, useApp, type AppState } from './state'
+import { Loading } from './ui'
+import { Login } from './pages/Login'
+import { Shell, type NavItem } from './pages/Shell'
+import { Inbox } from './pages/Inbox'
+import { Customers } from './pages/Customers'
+import { Orders } from './pages/Orders'
+import { Products } from './pages/Products'
+import { Users, WidgetSettings } from './pages/Console'
+import './app.css'
+
+const storage = safeStorage()
+// A hint, not a secret: it only saves signed-out visitors a 401 from /auth/me on first paint.
+const SIGNED_IN = 'kefu.signedIn'
+const LANG = 'kefu.lang'
+
+const workspaceNav: NavItem[] = [
+  { href: '/inbox', label: 'nav.inbox' },
+  { href: '/customers', label: 'nav.customers', perm: 'customers:read' },
+  { href: '/orders', label: 'nav.orders', perm: 'orders:read' },
+  { href: '/products', label: 'nav.products', perm: 'products:read' },
+]
+const consoleNav: NavItem[] = [
+  { href: '/console/users', label: 'nav.users', perm: 'users:read' },
+  { href: '/console/widget', label: 'nav.widget' },
+]
+
+function App() {
+  const [lang, setLangState] = useState<Lang>(() => pickLang(browserLangs(), storage?.getItem(LANG)))
+  const [me, setMe] = useState<Me | null>(null)
+  const [booting, setBooting] = useState(storage?.getItem(SIGNED_IN) === '1')
+  const [apiPaths, setApiPaths] = useState<Set<string>>(new Set())
+  const path = usePath()
+  const t = useMemo(() => translator(appDicts, lang), [lang])
+
+  useEffect(() => {
+    document.documentElement.lang = lang
+    document.title = `${t('appName')} · ${t('tagline')}`
+  }, [lang])
+
+  const signedIn = (m: Me) => {
+    if (m.csrf_token) setCsrf(m.csrf_token)
+    storage?.setItem(SIGNED_IN, '1')
+    setMe(m)
+    // Which optional APIs does this server offer? The OpenAPI document is the source of truth.
+    api<{ paths: Record<string, unknown> }>('GET', '/api/v1/openapi.json').then(
+      (doc) => setApiPaths(new Set(Object.keys(doc.paths ?? {}))),
+      () => setApiPaths(new Set()),
+    )
+    if (path === '/' || path === '/login') navigate('/inbox', true)
+  }
+
+  useEffect(() => {
+    if (!booting) return
+    api<Me>('GET', '/api/v1/auth/me')
+      .then(signedIn, (e) => {
+        if (e instanceof ApiError && e.status === 401) storage?.removeItem(SIGNED_IN)
+      })
+      .finally(() => setBooting(false))
+  }, [])
+
+  const state: AppState = {
+    lang,
+    t,
+    me,
+    setLang: (l) => {
+      setLangState(l)
+      storage?.setItem(LANG, l)
+    },
+    signOut: () => {
+      api('POST', '/api/v1/auth/logout').catch(() => {})
+      storage?.removeItem(SIGNED_IN)
+      setCsrf('')
+      setMe(null)
+      navigate('/login')
+    },
+    can: (p) => !!me?.permissions.includes(p),
+  }
+
+  let page
+  if (booting) page = <Loading />
+  else if (!me) page = <Login onSignedIn={signedIn} />
+  else page = <Routes path={path} hasConversations={apiPaths.has('/api/v1/conversations')} />
+  return <AppContext.Provider value={state}>{page}</AppContext.Provider>
+}
+
+function Routes({ path, hasConversations }: { path: string; hasConversations: boolean }) {
+  useEffect(() => {
+    if (path === '/' || path === '/login') navigate('/inbox', true)
+    if (path === '/console' || path === '/console/') navigate('/console/users', true)
+  }, [path])
+  let m: Record<string, string> | null
+  if (path.startsWith('/console')) {
+    let body
+    if (match('/console/users', path)) body = <Users />
+    else if (match('/console/widget', path)) body = <WidgetSettings />
+    else body = <NotFound />
+    return (
+      <Shell path={path} nav={consoleNav} area="console">
+        {body}
+      </Shell>
+    )
+  }
+  let body
+  if (match('/inbox', path)) body = <Inbox hasConversations={hasConversations} />
+  else if (match('/customers', path)) body = <Customers />
+  else if ((m = match('/customers/:id', path))) body = <Customers id={Number(m.id)} />
+  else if (match('/orders', path)) body = <Orders />
+  else if ((m = match('/orders/:id', path))) body = <Orders id={Number(m.id)} />
+  else if (match('/products', path)) body = <Products />
+  else if (path === '/' || path === '/login') body = <Loading />
+  else body = <NotFound />
+  return (
+    <Shell path={path} nav={workspaceNav} area="workspace">
+      {body}
+    </Shell>
+  )
+}
+
+function NotFound() {
+  const { t } = useApp()
+  return <p class="muted">{t('notFound')}</p>
+}
+
+render(<App />, document.getElementById('app')!)

@@ -1,0 +1,292 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { translator, type Lang } from '../shared/i18n'
+import { money } from '../shared/format'
+import { textOn, type WidgetConfig } from './config'
+import { widgetDicts, type WidgetKey } from './messages'
+import { connect, type CaseCard, type ChatMessage, type OrderCard, type ProductCard, type Status, type Transport } from './transport'
+import { saveVisitor, randomId, type Visitor } from './visitor'
+
+export interface WidgetProps {
+  config: WidgetConfig
+  visitor: Visitor
+  storage: Storage | null
+  initialLang: Lang
+  api: { register(open: () => void, close: () => void, setLang: (l: Lang) => void): void }
+}
+
+type T = (k: WidgetKey, p?: Record<string, string | number>) => string
+
+export function Widget({ config, visitor, storage, initialLang, api }: WidgetProps) {
+  const [open, setOpen] = useState(config.open)
+  const [lang, setLangState] = useState<Lang>(initialLang)
+  const [status, setStatus] = useState<Status>('connecting')
+  const [messages, setMessages] = useState<ChatMessage[]>([])
+  const [typing, setTyping] = useState(false)
+  const [draft, setDraft] = useState('')
+  const transport = useRef<Transport | null>(null)
+  const launcher = useRef<HTMLButtonElement>(null)
+  const input = useRef<HTMLTextAreaElement>(null)
+  const log = useRef<HTMLDivElement>(null)
+  const t: T = translator(widgetDicts, lang)
+
+  const setLang = (l: Lang) => {
+    setLangState(l)
+    saveVisitor(storage, { ...visitor, lang: l })
+  }
+
+  useEffect(() => {
+    api.register(
+      () => setOpen(true),
+      () => setOpen(false),
+      (l) => setLang(l),
+    )
+  }, [])
+
+  // Connect on first open only: a closed launcher costs the shop page nothing.
+  useEffect(() => {
+    if (!open || transport.current) return
+    transport.current = connect(config.base, visitor, lang, {
+      message: (m) => setMessages((ms) => upsert(ms, m)),
+      status: setStatus,
+      typing: setTyping,
+      visitor: (v) => saveVisitor(storage, { ...v, lang }),
+    })
+  }, [open])
+
+  useEffect(() => () => transport.current?.close(), [])
+
+  useEffect(() => {
+    if (open) input.current?.focus()
+  }, [open])
+
+  useEffect(() => {
+    const el = log.current
+    if (el) el.scrollTop = el.scrollHeight
+  }, [messages, typing, open])
+
+  const close = () => {
+    setOpen(false)
+    // Return focus to the launcher so keyboard users are not lost.
+    setTimeout(() => launcher.current?.focus(), 0)
+  }
+
+  const send = (text: string) => {
+    const body = text.trim()
+    if (!body) return
+    const id = 'c-' + randomId()
+    const m: ChatMessage = { id, from: 'customer', text: body, at: new Date().toISOString(), state: 'sending' }
+    setMessages((ms) => [...ms, m])
+    setDraft('')
+    const tr = transport.current
+    const done = (state?: 'failed') => setMessages((ms) => ms.map((x) => (x.id === id ? { ...x, state } : x)))
+    if (!tr) return done('failed')
+    tr.send(body, id).then(
+      () => done(),
+      () => done('failed'),
+    )
+  }
+
+  const retry = (m: ChatMessage) => {
+    setMessages((ms) => ms.filter((x) => x.id !== m.id))
+    send(m.text)
+  }
+
+  const fg = textOn(config.color)
+  const side = config.position
+  const quick = config.quickReplies[lang]
+  const statusText = t(status)
+
+  return (
+    <div class={`kefu kefu-${side}`} lang={lang} style={`--kefu-brand:${config.color};--kefu-on-brand:${fg}`}>
+      {open && (
+        <section
+          class="panel"
+          id="kefu-panel"
+          role="dialog"
+          aria-modal="false"
+          aria-labelledby="kefu-title"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation()
+              close()
+            }
+          }}
+        >
+          <header class="head">
+            {config.logo && <img class="logo" src={config.logo} alt="" width={32} height={32} />}
+            <div class="titles">
+              <h2 id="kefu-title">{config.title[lang]}</h2>
+              <p class={`status status-${status}`} role="status">
+                {statusText}
+              </p>
+            </div>
+            <button type="button" class="lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} aria-label={t('switchLang')}>
+              {t('langLabel')}
+            </button>
+            <button type="button" class="icon" onClick={close} aria-label={t('close')}>
+              <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+              </svg>
+            </button>
+          </header>
+          <div class="log" ref={log} role="log" aria-live="polite" aria-relevant="additions" tabIndex={0}>
+            <Bubble m={{ id: 'greeting', from: 'bot', text: config.greeting[lang], at: '' }} t={t} lang={lang} onQuick={send} />
+            {messages.map((m) => (
+              <Bubble key={m.id} m={m} t={t} lang={lang} onQuick={send} onRetry={retry} />
+            ))}
+            {typing && <p class="typing">{t('typing')}</p>}
+          </div>
+          {quick.length > 0 && (
+            <nav class="quick" aria-label={t('quickReplies')}>
+              {quick.map((q) => (
+                <button type="button" key={q} onClick={() => send(q)}>
+                  {q}
+                </button>
+              ))}
+            </nav>
+          )}
+          <form
+            class="compose"
+            onSubmit={(e) => {
+              e.preventDefault()
+              send(draft)
+            }}
+          >
+            <label for="kefu-input" class="sr-only">
+              {t('input')}
+            </label>
+            <textarea
+              id="kefu-input"
+              ref={input}
+              rows={1}
+              maxLength={2000}
+              value={draft}
+              placeholder={t('placeholder')}
+              onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+                  e.preventDefault()
+                  send(draft)
+                }
+              }}
+            />
+            <button type="submit" class="send" disabled={!draft.trim()}>
+              {t('send')}
+            </button>
+          </form>
+        </section>
+      )}
+      <button
+        type="button"
+        class="launcher"
+        ref={launcher}
+        aria-label={open ? t('close') : t('open')}
+        aria-expanded={open}
+        aria-controls="kefu-panel"
+        onClick={() => (open ? close() : setOpen(true))}
+      >
+        {open ? (
+          <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true">
+            <path d="M6 9l6 6 6-6" stroke="currentColor" stroke-width="2.4" fill="none" stroke-linecap="round" />
+          </svg>
+        ) : (
+          <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
+            <path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4.4 21l3.9-2.1c1.2.4 2.4.6 3.7.6 5.5 0 10-3.8 10-8.5S17.5 3 12 3zm-4 9.8a1.3 1.3 0 110-2.6 1.3 1.3 0 010 2.6zm4 0a1.3 1.3 0 110-2.6 1.3 1.3 0 010 2.6zm4 0a1.3 1.3 0 110-2.6 1.3 1.3 0 010 2.6z" />
+          </svg>
+        )}
+      </button>
+    </div>
+  )
+}
+
+function upsert(ms: ChatMessage[], m: ChatMessage): ChatMessage[] {
+  const i = ms.findIndex((x) => x.id === m.id)
+  if (i < 0) return [...ms, m]
+  const out = ms.slice()
+  out[i] = m
+  return out
+}
+
+function Bubble({ m, t, lang, onQuick, onRetry }: { m: ChatMessage; t: T; lang: Lang; onQuick(text: string): void; onRetry?(m: ChatMessage): void }) {
+  const mine = m.from === 'customer'
+  return (
+    <div class={`msg ${mine ? 'mine' : 'theirs'} from-${m.from}`}>
+      <span class="sr-only">{t(m.from === 'customer' ? 'you' : m.from)}: </span>
+      {m.text && <p class="bubble">{m.text}</p>}
+      {m.card && m.card.kind === 'order' && <OrderCardView c={m.card} t={t} lang={lang} />}
+      {m.card && m.card.kind === 'case' && <CaseCardView c={m.card} t={t} lang={lang} />}
+      {m.card && m.card.kind === 'product' && <ProductCardView c={m.card} lang={lang} />}
+      {m.quick_replies && m.quick_replies.length > 0 && (
+        <div class="inline-quick">
+          {m.quick_replies.map((q) => (
+            <button type="button" key={q.label} onClick={() => onQuick(q.text || q.label)}>
+              {q.label}
+            </button>
+          ))}
+        </div>
+      )}
+      {m.state === 'sending' && <small class="meta">{t('sending')}</small>}
+      {m.state === 'failed' && (
+        <button type="button" class="meta failed" onClick={() => onRetry?.(m)}>
+          {t('failed')}
+        </button>
+      )}
+    </div>
+  )
+}
+
+function OrderCardView({ c, t, lang }: { c: OrderCard; t: T; lang: Lang }) {
+  const statusKey = ('status.' + c.status) as WidgetKey
+  const label = c.status_label || (statusKey in widgetDicts.en ? t(statusKey) : c.status)
+  return (
+    <article class="card" aria-label={t('order', { number: c.number })} data-kind="order">
+      <header>
+        <strong>{t('order', { number: c.number })}</strong>
+        <span class="badge">{label}</span>
+      </header>
+      {c.title && (
+        <p class="card-line">
+          {c.title}
+          {c.item_count && c.item_count > 1 ? ' ' + t('items', { n: c.item_count }) : ''}
+        </p>
+      )}
+      {c.total_cents !== undefined && (
+        <p class="card-line">
+          {t('orderTotal')} {money(c.total_cents, lang)}
+        </p>
+      )}
+      {c.tracking_number && (
+        <p class="tracking" data-testid="widget-tracking">
+          {t('tracking', { carrier: c.carrier_name ?? '', number: c.tracking_number })}
+        </p>
+      )}
+      {c.latest && <p class="card-line muted">{c.latest}</p>}
+    </article>
+  )
+}
+
+function CaseCardView({ c, t, lang }: { c: CaseCard; t: T; lang: Lang }) {
+  return (
+    <article class="card" aria-label={t('caseTitle', { number: c.number })} data-kind="case">
+      <header>
+        <strong>{t('caseTitle', { number: c.number })}</strong>
+        <span class="badge" data-testid="widget-case-status">
+          {c.status_label || c.status}
+        </span>
+      </header>
+      {c.order_number && <p class="card-line">{t('order', { number: c.order_number })}</p>}
+      {c.amount_cents !== undefined && c.amount_cents > 0 && <p class="card-line">{money(c.amount_cents, lang)}</p>}
+    </article>
+  )
+}
+
+function ProductCardView({ c, lang }: { c: ProductCard; lang: Lang }) {
+  return (
+    <article class="card" aria-label={c.title} data-kind="product">
+      <header>
+        <strong>{c.title}</strong>
+        {c.price_cents !== undefined && <span class="badge">{money(c.price_cents, lang)}</span>}
+      </header>
+    </article>
+  )
+}

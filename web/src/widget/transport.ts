@@ -1,0 +1,261 @@
+// The widget talks to kefu only through this module, so the chat protocol (HTTP + WebSocket,
+// docs/protocol.md) can change without touching the UI.
+import type { Visitor } from './visitor'
+
+export type Sender = 'customer' | 'bot' | 'agent' | 'system'
+
+export interface QuickReply {
+  label: string
+  text?: string // what is sent when clicked (defaults to label)
+}
+
+export interface OrderCard {
+  kind: 'order'
+  number: string
+  status: string
+  status_label?: string
+  total_cents?: number
+  title?: string // first item
+  item_count?: number
+  carrier_name?: string
+  tracking_number?: string
+  latest?: string // latest logistics event, already in the conversation's language
+}
+
+export interface CaseCard {
+  kind: 'case'
+  number: string
+  type: string // return, refund, exchange, repair…
+  status: string
+  status_label?: string
+  order_number?: string
+  amount_cents?: number
+}
+
+export interface ProductCard {
+  kind: 'product'
+  title: string
+  sku: string
+  price_cents?: number
+  stock?: number
+}
+
+export interface ChatMessage {
+  id: string
+  from: Sender
+  text: string
+  at: string // RFC 3339
+  quick_replies?: QuickReply[]
+  card?: OrderCard | CaseCard | ProductCard
+  state?: 'sending' | 'failed'
+}
+
+export type Status = 'connecting' | 'online' | 'offline' | 'unavailable'
+
+export interface Handlers {
+  message(m: ChatMessage): void
+  status(s: Status): void
+  typing?(on: boolean): void
+  visitor?(v: Visitor): void // the server issued or renewed the visitor's token
+}
+
+export interface Transport {
+  /** send delivers the customer's text; it rejects when the message could not be sent. */
+  send(text: string, clientId: string): Promise<void>
+  close(): void
+}
+
+/** The server's view of a message for the customer (conversation.CustomerMessage). */
+export interface WireMessage {
+  id: number
+  conversation_id: number
+  sender_kind: string
+  content_type: string
+  body: string
+  payload?: any
+  client_msg_id?: string | null
+  created_at: string
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v))
+const num = (v: unknown) => (typeof v === 'number' && isFinite(v) ? v : undefined)
+
+/** fromWire turns a server message into what the panel renders; unknown card types are dropped. */
+export function fromWire(m: WireMessage, lang: string): ChatMessage {
+  const from: Sender = (['customer', 'bot', 'agent', 'system'] as const).find((s) => s === m.sender_kind) ?? 'system'
+  const out: ChatMessage = {
+    // The customer's own messages keep the id the widget gave them, so the server's copy
+    // replaces the optimistic one instead of showing twice.
+    id: from === 'customer' && m.client_msg_id ? m.client_msg_id : 'm' + m.id,
+    from,
+    text: str(m.body),
+    at: str(m.created_at),
+  }
+  const p = m.payload && typeof m.payload === 'object' ? m.payload : null
+  if (p && Array.isArray(p.quick_replies)) {
+    out.quick_replies = p.quick_replies
+      .map((q: any) => (typeof q === 'string' ? { label: q } : { label: str(q?.label), text: str(q?.text) || undefined }))
+      .filter((q: QuickReply) => q.label)
+      .slice(0, 8)
+  }
+  const c = p?.card
+  const d = c && typeof c.data === 'object' && c.data ? c.data : {}
+  if (c?.type === 'order') {
+    const ev = d.latest_event
+    out.card = {
+      kind: 'order',
+      number: str(d.number || c.title),
+      status: str(d.status),
+      status_label: str(d.status_label) || undefined,
+      total_cents: num(d.total_cents),
+      title: str(d.title) || undefined,
+      item_count: num(d.items),
+      carrier_name: str(d.carrier) || undefined,
+      tracking_number: str(d.tracking_number) || undefined,
+      latest: ev ? [str(ev.location), str(lang === 'en' ? ev.description_en : ev.description_zh)].filter(Boolean).join(' · ') : undefined,
+    }
+  } else if (c?.type === 'case') {
+    out.card = {
+      kind: 'case',
+      number: str(d.ref || c.title),
+      type: str(d.type),
+      status: str(d.status),
+      status_label: str(d.status_label) || undefined,
+      order_number: str(d.order_number) || undefined,
+      amount_cents: num(d.amount_cents),
+    }
+  } else if (c?.type === 'product') {
+    out.card = { kind: 'product', title: str(c.title), sku: str(d.sku), price_cents: num(d.price_cents), stock: num(d.stock) }
+  }
+  return out
+}
+
+/** backoff is the delay before reconnect attempt n (1, 2, …): exponential, capped, jittered. */
+export function backoff(n: number, rand = Math.random): number {
+  const base = Math.min(30000, 500 * Math.pow(2, Math.max(0, n - 1)))
+  return Math.round(base / 2 + rand() * (base / 2))
+}
+
+class HTTPError extends Error {
+  constructor(public status: number, public code: string, message: string) {
+    super(message)
+  }
+}
+
+/**
+ * connect opens the chat for a visitor (docs/protocol.md): it resumes or creates the visitor's
+ * session (POST /api/v1/widget/session), finds their open conversation, and follows it over the
+ * widget WebSocket. Every (re)subscription carries the last message id seen, so the server
+ * replays whatever arrived while the connection was down: a reconnect loses no messages.
+ * Sending goes over HTTP with an idempotency key, so a retry never duplicates a message.
+ */
+export function connect(base: string, visitor: Visitor, lang: string, h: Handlers): Transport {
+  const wireLang = lang === 'en' ? 'en' : 'zh'
+  let token = visitor.token ?? ''
+  let conversationId = 0
+  let lastId = 0
+  let ws: WebSocket | null = null
+  let closed = false
+  let attempts = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let ready: Promise<void>
+
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (token) headers['X-Visitor-Token'] = token
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit' })
+    const data = await res.json().catch(() => null)
+    if (!res.ok) throw new HTTPError(res.status, data?.error?.code ?? 'http_' + res.status, data?.error?.message ?? res.statusText)
+    return data as T
+  }
+
+  const deliver = (m: WireMessage) => {
+    if (m.id > lastId) lastId = m.id
+    h.message(fromWire(m, wireLang))
+  }
+
+  const subscribe = () => {
+    if (ws && ws.readyState === WebSocket.OPEN && conversationId) {
+      ws.send(JSON.stringify({ type: 'subscribe', conversation_id: conversationId, after_id: lastId }))
+    }
+  }
+
+  const open = () => {
+    if (closed) return
+    h.status(attempts === 0 ? 'connecting' : 'offline')
+    const u = new URL(base + '/api/v1/widget/ws')
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:'
+    u.searchParams.set('visitor_token', token)
+    const sock = new WebSocket(u.href)
+    ws = sock
+    sock.onmessage = (ev) => {
+      let f: any
+      try {
+        f = JSON.parse(String(ev.data))
+      } catch {
+        return
+      }
+      switch (f.type) {
+        case 'hello':
+          attempts = 0
+          h.status('online')
+          subscribe()
+          break
+        case 'message':
+        case 'ack':
+          if (f.message) deliver(f.message)
+          break
+        case 'typing':
+          if (f.sender_kind !== 'customer') h.typing?.(!!f.typing)
+          break
+      }
+    }
+    sock.onclose = () => {
+      if (ws !== sock || closed) return
+      ws = null
+      attempts++
+      h.status('offline')
+      h.typing?.(false)
+      timer = setTimeout(open, backoff(attempts))
+    }
+  }
+
+  const start = async () => {
+    const s = await call<{ visitor_token: string }>('POST', '/api/v1/widget/session', { visitor_token: token, lang: wireLang })
+    token = s.visitor_token
+    h.visitor?.({ ...visitor, token })
+    const list = await call<{ items: { id: number; status: string }[] }>('GET', '/api/v1/widget/conversations')
+    const current = list.items.filter((c) => c.status !== 'closed').sort((a, b) => b.id - a.id)[0]
+    if (current) conversationId = current.id
+    open()
+  }
+
+  ready = start().catch((e) => {
+    // A stale token (the database was reset) starts a new visitor once.
+    if (e instanceof HTTPError && e.status === 401 && token) {
+      token = ''
+      return start()
+    }
+    throw e
+  })
+  ready.catch(() => h.status('unavailable'))
+
+  return {
+    async send(text: string, clientId: string) {
+      await ready
+      if (!conversationId) {
+        const c = await call<{ id: number }>('POST', '/api/v1/widget/conversations', { lang: wireLang })
+        conversationId = c.id
+        subscribe()
+      }
+      const res = await call<{ message: WireMessage }>('POST', `/api/v1/widget/conversations/${conversationId}/messages`, { body: text, client_msg_id: clientId })
+      deliver(res.message)
+    },
+    close() {
+      closed = true
+      clearTimeout(timer)
+      ws?.close()
+    },
+  }
+}

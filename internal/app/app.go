@@ -7,8 +7,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
+	"kefu/internal/aftersales"
 	"kefu/internal/auth"
 	"kefu/internal/bot"
 	"kefu/internal/commerce"
@@ -17,9 +20,11 @@ import (
 	"kefu/internal/crm"
 	"kefu/internal/httpapi"
 	"kefu/internal/jobs"
+	"kefu/internal/media"
 	"kefu/internal/nlu"
 	"kefu/internal/pii"
 	"kefu/internal/store"
+	"kefu/internal/ticket"
 	"kefu/internal/webhook"
 )
 
@@ -39,6 +44,9 @@ type App struct {
 	Conversations *conversation.Service
 	NLU           *nlu.Engine // nil only if the shipped models failed to train (logged)
 	Bot           *bot.Bot
+	Tickets       *ticket.Service
+	Aftersales    *aftersales.Service
+	Media         *media.Service
 	Jobs          *jobs.Queue // durable background work; serve runs its workers
 	Webhooks      *webhook.Service
 	Server        *httpapi.Server
@@ -68,6 +76,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	}
 	a := New(db, box, log)
 	a.Config = cfg
+	a.Media.Dir = filepath.Join(cfg.DataDir, "uploads")
 	a.Server.MaxBodyBytes = cfg.MaxBodyBytes
 	a.Server.SecureCookies = cfg.SecureCookies
 	if err := a.RefreshCatalog(ctx); err != nil {
@@ -93,6 +102,9 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.Commerce = commerce.NewService(db, box)
 	a.CRM = crm.NewService(db, box)
 	a.Conversations = conversation.NewService(db, box, a.CRM, log)
+	a.Tickets = ticket.NewService(db)
+	a.Aftersales = aftersales.NewService(db)
+	a.Media = media.New(db, filepath.Join(os.TempDir(), "kefu-uploads"))
 	a.Jobs = jobs.New(db, log)
 	a.Webhooks = webhook.New(db, box)
 	a.Webhooks.Register(a.Jobs, 5*time.Second)

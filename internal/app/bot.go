@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"kefu/internal/bot"
 	"kefu/internal/commerce"
@@ -108,7 +109,14 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 		}
 		if out.Handoff != nil {
 			agent := "agent"
-			if err := r.convs.UpdateConversation(ctx, tx, conv.ID, conversation.Update{HandledBy: &agent}); err != nil {
+			u := conversation.Update{HandledBy: &agent}
+			if out.Handoff.TeamID != 0 {
+				u.TeamID = &out.Handoff.TeamID
+			}
+			if out.Handoff.AssigneeID != 0 {
+				u.AssigneeID = &out.Handoff.AssigneeID
+			}
+			if err := r.convs.UpdateConversation(ctx, tx, conv.ID, u); err != nil {
 				return err
 			}
 		}
@@ -152,7 +160,8 @@ func (a *App) wireBot() {
 		return
 	}
 	a.NLU = eng
-	a.Bot = &bot.Bot{NLU: nluPort{eng}, Orders: ordersPort{a.Commerce, a.DB}, Catalog: a.Commerce, Policy: bot.DefaultHandoffPolicy()}
+	a.Bot = &bot.Bot{NLU: nluPort{eng}, Orders: ordersPort{a.Commerce, a.DB}, Catalog: a.Commerce, Policy: bot.DefaultHandoffPolicy(),
+		Handoff: handoffPort{tickets: a.Tickets, db: a.DB, now: time.Now}, Cases: casesPort{svc: a.Aftersales, db: a.DB}}
 	a.Conversations.SetResponder(&botResponder{bot: a.Bot, convs: a.Conversations, crm: a.CRM, db: a.DB})
 }
 

@@ -155,6 +155,8 @@ type HandoffRequest struct {
 // HandoffResult tells the customer what happens next.
 type HandoffResult struct {
 	TicketID     int64     `json:"ticket_id"`
+	TeamID       int64     `json:"team_id,omitempty"`
+	AssigneeID   int64     `json:"assignee_id,omitempty"`
 	Team         string    `json:"team"`
 	WaitMinutes  int       `json:"wait_minutes"`
 	OutsideHours bool      `json:"outside_hours"`

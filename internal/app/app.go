@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"kefu/internal/aftersales"
 	"kefu/internal/auth"
@@ -20,8 +19,10 @@ import (
 	"kefu/internal/crm"
 	"kefu/internal/httpapi"
 	"kefu/internal/jobs"
+	"kefu/internal/kb"
 	"kefu/internal/media"
 	"kefu/internal/nlu"
+	"kefu/internal/notify"
 	"kefu/internal/pii"
 	"kefu/internal/store"
 	"kefu/internal/ticket"
@@ -49,6 +50,7 @@ type App struct {
 	Media         *media.Service
 	Jobs          *jobs.Queue // durable background work; serve runs its workers
 	Webhooks      *webhook.Service
+	Notify        *notify.Service
 	Server        *httpapi.Server
 }
 
@@ -107,11 +109,13 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.Media = media.New(db, filepath.Join(os.TempDir(), "kefu-uploads"))
 	a.Jobs = jobs.New(db, log)
 	a.Webhooks = webhook.New(db, box)
-	a.Webhooks.Register(a.Jobs, 5*time.Second)
+	a.Notify = notify.New(db, a.Conversations)
+	a.registerJobs()
 	a.Server = &httpapi.Server{
 		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
 		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations, Webhooks: a.Webhooks},
 	}
+	a.Server.Services.KB = kb.NewService(db)
 	a.wireBot()
 	return a
 }

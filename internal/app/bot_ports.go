@@ -174,11 +174,18 @@ func (p casesPort) Policy(ctx context.Context) aftersales.Policy {
 
 func (p casesPort) OpenCase(ctx context.Context, req bot.CaseRequest) (*bot.CaseResult, error) {
 	in := aftersales.CreateInput{Kind: req.Kind, CustomerID: req.CustomerID, OrderID: req.OrderID, Reason: req.Reason, Description: req.ReasonText}
+	// Evidence is an uploaded attachment, or an image message the customer sent in the chat.
 	for _, ref := range req.Evidence {
-		if id, ok := strings.CutPrefix(ref, "attachment:"); ok {
-			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-				in.Evidence = append(in.Evidence, n)
-			}
+		kind, id, _ := strings.Cut(ref, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch kind {
+		case "attachment":
+			in.Evidence = append(in.Evidence, n)
+		case "message":
+			in.EvidenceMessages = append(in.EvidenceMessages, n)
 		}
 	}
 	rec, err := p.svc.Create(ctx, in, aftersales.Actor{Kind: aftersales.ActorCustomer, ID: req.CustomerID})

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"kefu/internal/jobs"
+	"kefu/internal/notify"
+	"kefu/internal/store"
+	"kefu/internal/webhook"
+)
+
+// Recurring durable jobs. Each is one row in the jobs table (unique key = its kind), so any
+// number of instances run each sweep once per interval, and a sweep missed while every
+// instance was down runs on the first start after.
+const (
+	SLASweepJob  = "sla.sweep"
+	AutoCloseJob = "ticket.autoclose"
+)
+
+// registerJobs installs every job handler on the queue (tests run the same handlers).
+func (a *App) registerJobs() {
+	a.Webhooks.Register(a.Jobs, 5*time.Second)
+	a.Notify.Register(a.Jobs, 2*time.Second)
+	a.Jobs.Handle(SLASweepJob, func(ctx context.Context, j *jobs.Job) error {
+		if _, err := a.Tickets.SweepSLA(ctx); err != nil {
+			return err
+		}
+		j.RunAgainAt(time.Now().Add(30 * time.Second))
+		return nil
+	})
+	a.Jobs.Handle(AutoCloseJob, func(ctx context.Context, j *jobs.Job) error {
+		if _, err := a.Tickets.AutoClose(ctx, 0); err != nil {
+			return err
+		}
+		j.RunAgainAt(time.Now().Add(time.Hour))
+		return nil
+	})
+}
+
+// ScheduleRecurringJobs makes sure each recurring job is queued; serve calls it at start.
+func ScheduleRecurringJobs(ctx context.Context, db store.Querier) error {
+	if err := webhook.Start(ctx, db); err != nil {
+		return err
+	}
+	if err := notify.Start(ctx, db); err != nil {
+		return err
+	}
+	for _, kind := range []string{SLASweepJob, AutoCloseJob} {
+		if err := jobs.Enqueue(ctx, db, kind, nil, jobs.Options{UniqueKey: kind}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

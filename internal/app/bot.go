@@ -161,7 +161,8 @@ func (a *App) wireBot() {
 	}
 	a.NLU = eng
 	a.Bot = &bot.Bot{NLU: nluPort{eng}, Orders: ordersPort{a.Commerce, a.DB}, Catalog: a.Commerce, Policy: bot.DefaultHandoffPolicy(),
-		Handoff: handoffPort{tickets: a.Tickets, db: a.DB, now: time.Now}, Cases: casesPort{svc: a.Aftersales, db: a.DB}}
+		Handoff: handoffPort{tickets: a.Tickets, db: a.DB, now: time.Now}, Cases: casesPort{svc: a.Aftersales, db: a.DB},
+		KB: knowledgePort{a.Server.Services.KB}}
 	a.Conversations.SetResponder(&botResponder{bot: a.Bot, convs: a.Conversations, crm: a.CRM, db: a.DB})
 }
 

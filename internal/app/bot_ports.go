@@ -9,6 +9,7 @@ import (
 
 	"kefu/internal/aftersales"
 	"kefu/internal/bot"
+	"kefu/internal/kb"
 	"kefu/internal/sla"
 	"kefu/internal/store"
 	"kefu/internal/ticket"
@@ -220,4 +221,21 @@ func (p casesPort) LatestCases(ctx context.Context, customerID int64, limit int)
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// knowledgePort adapts the knowledge base to bot.Knowledge: the same retrieval agents and
+// `kefu kb eval` use, with its calibrated decision.
+type knowledgePort struct{ kb *kb.Service }
+
+func (p knowledgePort) Answer(ctx context.Context, q bot.KBQuestion) (*bot.KBAnswer, error) {
+	r, err := p.kb.Answer(ctx, kb.BotRequest{Text: q.Text, Lang: q.Lang, Tier: q.Tier, Intent: q.Intent, ConversationID: q.ConversationID})
+	if err != nil || r == nil || len(r.Items) == 0 {
+		return nil, err
+	}
+	top := r.Items[0]
+	out := &bot.KBAnswer{ArticleID: top.Article.ID, Title: top.Article.Title, Answer: r.Text, Score: r.Confidence, Decision: r.Decision}
+	for _, h := range r.Items[1:] {
+		out.Related = append(out.Related, h.Article.Title)
+	}
+	return out, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -150,7 +152,19 @@ func flowIntent(intent string) bool {
 }
 
 func (tn *turn) understood() bool {
-	return tn.u.Intent != "" && tn.u.Intent != "oos" && tn.u.Confidence >= tn.b.Policy.MinConfidence
+	return understood(tn.u, tn.in.Text, tn.b.Policy.MinConfidence)
+}
+
+// understood: NLU is confident, or its best guess is an after-sales request and the message's
+// own words settle it — an explicit return or refund ("想退货"), or a fault ("质量问题", "碎了").
+func understood(u Understanding, text string, minConfidence float64) bool {
+	if u.Intent == "" || u.Intent == "oos" {
+		return false
+	}
+	if u.Confidence >= minConfidence {
+		return true
+	}
+	return aftersalesIntents[u.Intent] && (wantsMoneyBack(text) || reasonOf(text).ShopFault())
 }
 
 // isPhotoPlaceholder reports whether a message's text only stands for its picture.
@@ -162,16 +176,24 @@ func isPhotoPlaceholder(text string) bool {
 	return false
 }
 
-// photo handles a picture sent without words: evidence when the flow waits for it, otherwise
-// kept for the after-sales request it most likely belongs to.
+// photo handles a picture sent without words: the evidence an after-sales flow waits for, or
+// kept for the after-sales request it most likely belongs to. It is never "not understood".
 func (tn *turn) photo() error {
-	if tn.st.Flow != "" && (tn.st.Step == "evidence" || tn.st.Step == "reason") {
-		handled, err := tn.continueFlow()
-		if handled || err != nil {
+	st := &tn.st
+	if aftersalesIntents[st.Flow] && st.Step == "evidence" {
+		if handled, err := tn.continueFlow(); handled || err != nil {
 			return err
 		}
 	}
-	tn.st.Photos = append(tn.st.Photos, tn.in.Attachments...)
+	if aftersalesIntents[st.Flow] {
+		st.Evidence = appendNew(st.Evidence, tn.in.Attachments...)
+		if st.Step == "reason" {
+			tn.say(tn.t("evidence_thanks")+tn.t("ask_reason"), tn.reasonButtons()...)
+			return nil
+		}
+	} else if len(st.Photos) < 9 {
+		st.Photos = appendNew(st.Photos, tn.in.Attachments...)
+	}
 	tn.say(tn.t("photo_received"), QuickReply{tn.qr("商品破损", "Item damaged"), tn.qr("收到的商品破损了", "My item arrived damaged")},
 		QuickReply{tn.qr("质量问题", "Quality problem"), tn.qr("商品有质量问题", "The item has a quality problem")},
 		QuickReply{tn.t("human"), tn.t("human")})
@@ -206,6 +228,12 @@ func (tn *turn) run() error {
 		}
 	}
 	if !tn.understood() {
+		if tn.entity("product") != "" && tn.b.Catalog != nil {
+			// NLU could not place the sentence, but it names one of the shop's products: a
+			// product question is by far the likeliest ("AirBuds Pro 还有货吗").
+			tn.st.LowConfidence = 0
+			return tn.product()
+		}
 		return tn.notUnderstood()
 	}
 	tn.st.LowConfidence = 0
@@ -244,7 +272,7 @@ func (tn *turn) notUnderstood() error {
 	}
 	tn.st.tried("did not understand: " + clip(tn.in.Text, 60))
 	if tn.b.KB != nil && utf8.RuneCountInString(strings.TrimSpace(tn.in.Text)) >= 4 {
-		if hit, err := tn.b.KB.Answer(tn.ctx, tn.in.Text, tn.lang, ""); err == nil && hit != nil && hit.Decision != "handoff" {
+		if hit, err := tn.b.KB.Answer(tn.ctx, tn.kbQuestion("")); err == nil && hit != nil && hit.Decision != "handoff" {
 			qr := []QuickReply{{Label: hit.Title, Text: hit.Title}}
 			for _, r := range hit.Related {
 				qr = append(qr, QuickReply{Label: r, Text: r})
@@ -299,6 +327,11 @@ func (tn *turn) continueFlow() (bool, error) {
 		}
 		return true, tn.retry(tn.t("yes") + " / " + tn.t("no") + "?")
 	case "order":
+		if newNumber == "" {
+			if i := ordinal(tn.in.Text); i > 0 && i <= len(st.Offered) {
+				newNumber = st.Offered[i-1] // "第二个", "the first one"
+			}
+		}
 		if newNumber != "" {
 			st.OrderNumber, st.Step = newNumber, ""
 			return true, tn.advance()
@@ -458,8 +491,8 @@ func (tn *turn) advance() error {
 			return nil
 		}
 		if st.Address == "" {
-			if looksLikeAddress(tn.in.Text) && st.Step == "" && tn.u.Intent != "change_address" {
-				st.Address = tn.in.Text
+			if a := addressIn(tn.in.Text); a != "" && st.Step == "" {
+				st.Address = a
 			} else {
 				st.Step = "address"
 				tn.say(tn.t("ask_address"))
@@ -545,6 +578,18 @@ func (tn *turn) pickOrder(readOnly bool, fits func(*commerce.Order) bool) (*comm
 		tn.say(tn.t("no_orders"))
 		return nil, false, nil
 	}
+	if len(st.NotOrders) > 0 {
+		// "No, the other one": leave out the orders the customer already turned down.
+		var rest []*commerce.Order
+		for _, o := range orders {
+			if !slices.Contains(st.NotOrders, o.Number) {
+				rest = append(rest, o)
+			}
+		}
+		if len(rest) > 0 {
+			orders = rest
+		}
+	}
 	candidates := orders
 	if fits != nil {
 		candidates = nil
@@ -558,6 +603,12 @@ func (tn *turn) pickOrder(readOnly bool, fits func(*commerce.Order) bool) (*comm
 		st.OrderNumber = candidates[0].Number
 		return candidates[0], true, nil
 	}
+	if len(candidates) == 0 && len(orders) == 1 {
+		// The only order does not fit the request (a refund before shipping, a cancel after):
+		// it is still the one meant, and the flow explains what is possible.
+		st.OrderNumber = orders[0].Number
+		return orders[0], true, nil
+	}
 	if len(candidates) == 0 {
 		candidates = orders
 	}
@@ -565,15 +616,21 @@ func (tn *turn) pickOrder(readOnly bool, fits func(*commerce.Order) bool) (*comm
 		candidates = candidates[:4]
 	}
 	st.Step = "order"
+	st.Offered = nil
 	var qr []QuickReply
-	for _, o := range candidates {
+	var list strings.Builder
+	for i, o := range candidates {
 		title := ""
 		if len(o.Items) > 0 {
 			title = " " + clip(o.Items[0].Title, 12)
 		}
-		qr = append(qr, QuickReply{Label: o.Number + title + " · " + named(statusNames, tn.lang, o.Status), Text: o.Number})
+		label := o.Number + title + " · " + named(statusNames, tn.lang, o.Status)
+		qr = append(qr, QuickReply{Label: label, Text: o.Number})
+		st.Offered = append(st.Offered, o.Number)
+		// The list is in the text too, for channels without buttons and for "第二个".
+		fmt.Fprintf(&list, "\n%d. %s", i+1, label)
 	}
-	tn.say(tn.t("ask_order"), qr...)
+	tn.say(tn.t("ask_order")+list.String(), qr...)
 	return nil, false, nil
 }
 
@@ -595,6 +652,8 @@ func (tn *turn) orderStatus(o *commerce.Order) {
 		text += tn.t("logistics_line", carrier, sh.TrackingNumber, when, where, what)
 	} else if o.Status == "paid" {
 		text += tn.t("no_logistics")
+	} else if o.Status == "pending_payment" {
+		text += tn.t("unpaid_hint")
 	}
 	tn.say(strings.TrimSpace(text)).Card = orderCard(tn.lang, o)
 	tn.st.tried("showed status of " + o.Number)
@@ -652,7 +711,7 @@ func (tn *turn) knowledge(fallbackToNotSure bool) error {
 	if tn.b.KB == nil {
 		return tn.notUnderstood()
 	}
-	hit, err := tn.b.KB.Answer(tn.ctx, tn.in.Text, tn.lang, tn.u.Intent)
+	hit, err := tn.b.KB.Answer(tn.ctx, tn.kbQuestion(tn.u.Intent))
 	if err != nil {
 		return err
 	}
@@ -844,6 +903,73 @@ func isExit(text string) bool {
 	return false
 }
 
+// ordinal reads a choice from a numbered list: "第二个", "2", "the second one", "最近那个"
+// (the list starts with the most recent). 0 when the text is not a choice.
+func ordinal(text string) int {
+	s := strings.ToLower(strings.TrimSpace(strings.Trim(text, "。.!！ ")))
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 10 {
+		return n
+	}
+	words := []struct {
+		n     int
+		words []string
+	}{
+		{1, []string{"第一", "第1", "最近", "最新", "first", "1st", "latest", "most recent", "newest"}},
+		{2, []string{"第二", "第2", "second", "2nd"}},
+		{3, []string{"第三", "第3", "third", "3rd"}},
+		{4, []string{"第四", "第4", "fourth", "4th"}},
+	}
+	if utf8.RuneCountInString(s) > 20 {
+		return 0
+	}
+	for _, w := range words {
+		for _, x := range w.words {
+			if strings.Contains(s, x) {
+				return w.n
+			}
+		}
+	}
+	return 0
+}
+
+// addressIn finds a new address in a request such as "把地址改成北京市朝阳区建国路88号" or
+// "change the address of order KF… to 5 Park Avenue, Beijing": the text after the last
+// "改成 / to", when it looks like an address.
+func addressIn(text string) string {
+	s := strings.TrimSpace(text)
+	best := ""
+	for _, marker := range []string{"改成", "改为", "改到", "换成", "更改为", "修改为", "地址是", "送到", "寄到"} {
+		if i := strings.LastIndex(s, marker); i >= 0 {
+			if rest := strings.Trim(s[i+len(marker):], " ：:，,。."); looksLikeAddress(rest) && (best == "" || len(rest) < len(best)) {
+				best = rest
+			}
+		}
+	}
+	if best != "" {
+		return best
+	}
+	lower := strings.ToLower(s)
+	if i := strings.Index(lower, "address"); i >= 0 {
+		if j := strings.Index(lower[i:], " to "); j >= 0 {
+			if rest := strings.Trim(s[i+j+4:], " :,."); looksLikeAddress(rest) {
+				return rest
+			}
+		}
+	}
+	return ""
+}
+
+// disputes reports a customer arguing with a decision ("凭什么", "not fair").
+func disputes(text string) bool {
+	s := strings.ToLower(text)
+	for _, w := range []string{"凭什么", "不接受", "不合理", "不公平", "不同意", "为什么不能", "为啥不能", "没道理", "not fair", "unfair", "exception", "disagree", "not acceptable", "why not", "why can't", "why cant"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func mentionsOtherOrder(text string) bool {
 	s := strings.ToLower(text)
 	for _, w := range []string{"另一个", "别的订单", "其他订单", "不是这个", "另外一个", "the other", "another order", "different order", "wrong order", "not this"} {
@@ -888,4 +1014,8 @@ func parseAddress(text string) commerce.Address {
 		a.Province, a.City, a.District = m[1], m[2], m[3]
 	}
 	return a
+}
+
+func (tn *turn) kbQuestion(intent string) KBQuestion {
+	return KBQuestion{Text: tn.in.Text, Lang: tn.lang, Intent: intent, Tier: tn.in.Customer.Tier, ConversationID: tn.in.ConversationID}
 }

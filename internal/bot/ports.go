@@ -71,7 +71,17 @@ type Orders interface {
 type Knowledge interface {
 	// Answer returns the best article for the question, with a calibrated score in [0,1] and
 	// the decision the score supports: "answer", "suggest" or "handoff". Nil when nothing fits.
-	Answer(ctx context.Context, question, lang, intent string) (*KBAnswer, error)
+	Answer(ctx context.Context, q KBQuestion) (*KBAnswer, error)
+}
+
+// KBQuestion is a customer question in context: the tier selects articles written for that
+// audience, the conversation fills placeholders such as {order.number}.
+type KBQuestion struct {
+	Text           string
+	Lang           string
+	Intent         string
+	Tier           string
+	ConversationID int64
 }
 
 // KBAnswer is a knowledge-base hit the bot can show.

@@ -6,18 +6,30 @@ import (
 	"kefu/internal/app"
 	"kefu/internal/commerce"
 	"kefu/internal/demo/content"
+	"kefu/internal/kb"
 	"kefu/internal/store"
 )
 
 // SeedShop gives a dialogue database the demo shop's categories (so after-sales category rules
 // apply to fixture items) and its published knowledge base (so policy questions have answers).
 func SeedShop(ctx context.Context, a *app.App) error {
-	return a.DB.Tx(ctx, func(tx *store.Tx) error {
+	err := a.DB.Tx(ctx, func(tx *store.Tx) error {
 		for _, c := range content.Categories() {
 			if _, err := a.Commerce.UpsertCategory(ctx, tx, commerce.Category{Slug: c.Slug, NameZH: c.NameZH, NameEN: c.NameEN, NoReasonReturn: c.NoReasonReturn}); err != nil {
 				return err
 			}
 		}
-		return seedKnowledge(ctx, a, tx)
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, art := range content.Articles() {
+		_, err := a.Server.Services.KB.Create(ctx, kb.Input{TranslationKey: art.TranslationKey, Lang: art.Lang, Title: art.Title,
+			Questions: art.Questions, Answer: art.Answer, Category: art.Category, Tags: art.Tags, Status: "published"}, 0)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

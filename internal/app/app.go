@@ -81,6 +81,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Media.Dir = filepath.Join(cfg.DataDir, "uploads")
 	a.Server.MaxBodyBytes = cfg.MaxBodyBytes
 	a.Server.SecureCookies = cfg.SecureCookies
+	if a.NLU != nil {
+		if err := nlu.LoadActive(ctx, nlu.NewStore(db), a.NLU); err != nil {
+			log.Warn("loading the active NLU models failed; using the shipped ones", "err", err)
+		}
+	}
 	if err := a.RefreshCatalog(ctx); err != nil {
 		log.Warn("loading the catalogue into NLU failed", "err", err)
 	}
@@ -113,9 +118,10 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.registerJobs()
 	a.Server = &httpapi.Server{
 		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
-		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations, Webhooks: a.Webhooks},
+		Services: httpapi.Services{Commerce: a.Commerce, CRM: a.CRM, Conversations: a.Conversations, Webhooks: a.Webhooks,
+			Tickets: a.Tickets, Aftersales: a.Aftersales},
 	}
-	a.Server.Services.KB = kb.NewService(db)
+	a.Server.Services.KB = kb.NewService(db, box)
 	a.wireBot()
 	return a
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"kefu/internal/commerce"
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
+	"kefu/internal/httpapi"
+	"kefu/internal/jobs"
 	"kefu/internal/nlu"
 	"kefu/internal/store"
 )
@@ -154,16 +157,20 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 // services and plugs it into the conversation service. Without NLU the bot is off and customer
 // messages wait for agents, which is degraded but safe.
 func (a *App) wireBot() {
-	eng, err := nlu.Default()
+	def, err := nlu.Default()
 	if err != nil {
 		a.Log.Error("NLU models failed to train; the bot is off", "err", err)
 		return
 	}
+	// The trained default models are shared and read-only; each app gets its own engine so a
+	// retrained model or a shop's catalogue never leaks into another app in the same process.
+	eng := nlu.New(def.IntentModel(), def.SentimentModel())
 	a.NLU = eng
 	a.Bot = &bot.Bot{NLU: nluPort{eng}, Orders: ordersPort{a.Commerce, a.DB}, Catalog: a.Commerce, Policy: bot.DefaultHandoffPolicy(),
 		Handoff: handoffPort{tickets: a.Tickets, db: a.DB, now: time.Now}, Cases: casesPort{svc: a.Aftersales, db: a.DB},
 		KB: knowledgePort{a.Server.Services.KB}}
 	a.Conversations.SetResponder(&botResponder{bot: a.Bot, convs: a.Conversations, crm: a.CRM, db: a.DB})
+	a.Server.Services.NLU = a.nluServices()
 }
 
 // RefreshCatalog gives NLU the product names and SKUs to recognise, and the segmenter the
@@ -191,4 +198,27 @@ func (a *App) RefreshCatalog(ctx context.Context) error {
 	}
 	a.NLU.SetCatalog(products)
 	return nil
+}
+
+// nluServices exposes corrections, model versions and retraining to the API.
+func (a *App) nluServices() *httpapi.NLUServices {
+	st := nlu.NewStore(a.DB)
+	var intents []string
+	if a.NLU != nil {
+		for _, l := range a.NLU.IntentModel().Labels {
+			if l != "oos" {
+				intents = append(intents, l)
+			}
+		}
+	}
+	return &httpapi.NLUServices{Store: st, Intents: intents,
+		Retrain: func(r *http.Request, task string) error {
+			return jobs.Enqueue(r.Context(), a.DB, RetrainJob, map[string]string{"task": task}, jobs.Options{UniqueKey: RetrainJob + ":" + task})
+		},
+		Reload: func(ctx context.Context) error {
+			if a.NLU == nil {
+				return nil
+			}
+			return nlu.LoadActive(ctx, st, a.NLU)
+		}}
 }

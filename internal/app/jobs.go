@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"kefu/internal/jobs"
+	"kefu/internal/nlu"
 	"kefu/internal/notify"
 	"kefu/internal/store"
 	"kefu/internal/webhook"
@@ -16,6 +18,8 @@ import (
 const (
 	SLASweepJob  = "sla.sweep"
 	AutoCloseJob = "ticket.autoclose"
+	RetrainJob   = "nlu.retrain"       // on demand, payload {"task": …}
+	NightlyJob   = "nlu.retrain.daily" // retrains intents from the day's corrections
 )
 
 // registerJobs installs every job handler on the queue (tests run the same handlers).
@@ -27,6 +31,31 @@ func (a *App) registerJobs() {
 			return err
 		}
 		j.RunAgainAt(time.Now().Add(30 * time.Second))
+		return nil
+	})
+	retrain := func(ctx context.Context, task string) error {
+		if a.NLU == nil {
+			return jobs.Permanent(errors.New("NLU is not loaded"))
+		}
+		res, err := nlu.Retrain(ctx, nlu.NewStore(a.DB), task, nlu.RetrainOptions{})
+		if err != nil {
+			return err
+		}
+		a.Log.Info("NLU retrained", "task", task, "version", res.Version, "activated", res.Activated, "reason", res.Reason)
+		return nlu.LoadActive(ctx, nlu.NewStore(a.DB), a.NLU)
+	}
+	a.Jobs.Handle(RetrainJob, func(ctx context.Context, j *jobs.Job) error {
+		var p struct{ Task string }
+		if err := j.Decode(&p); err != nil {
+			return jobs.Permanent(err)
+		}
+		return retrain(ctx, p.Task)
+	})
+	a.Jobs.Handle(NightlyJob, func(ctx context.Context, j *jobs.Job) error {
+		if err := retrain(ctx, nlu.TaskIntent); err != nil {
+			return err
+		}
+		j.RunAgainAt(time.Now().Add(24 * time.Hour))
 		return nil
 	})
 	a.Jobs.Handle(AutoCloseJob, func(ctx context.Context, j *jobs.Job) error {
@@ -46,7 +75,7 @@ func ScheduleRecurringJobs(ctx context.Context, db store.Querier) error {
 	if err := notify.Start(ctx, db); err != nil {
 		return err
 	}
-	for _, kind := range []string{SLASweepJob, AutoCloseJob} {
+	for _, kind := range []string{SLASweepJob, AutoCloseJob, NightlyJob} {
 		if err := jobs.Enqueue(ctx, db, kind, nil, jobs.Options{UniqueKey: kind}); err != nil {
 			return err
 		}

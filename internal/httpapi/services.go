@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"kefu/internal/aftersales"
 	"kefu/internal/commerce"
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
+	"kefu/internal/kb"
+	"kefu/internal/ticket"
 	"kefu/internal/webhook"
 )
 
@@ -15,6 +18,10 @@ type Services struct {
 	// Conversations: conversations, messages, the widget and realtime delivery.
 	Conversations *conversation.Service
 	Webhooks      *webhook.Service
+	KB            *kb.Service         // knowledge base: articles, search, suggestions, gaps
+	Tickets       *ticket.Service     // tickets, SLA, macros, CSAT
+	Aftersales    *aftersales.Service // after-sales cases and the tier policy
+	NLU           *NLUServices        // intent corrections, model versions, retraining
 }
 
 // routeGroups collects each domain's routes (appended from init in routes_<domain>.go), so

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -68,14 +69,6 @@ func runServe(ctx context.Context, args []string) error {
 	if err := ensureSomeAdmin(ctx, a); err != nil {
 		return err
 	}
-	if *demo {
-		if err := loadDemoIfEmpty(ctx, a); err != nil {
-			return err
-		}
-	}
-	if err := startBackground(ctx, a); err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Addr:              a.Config.Addr,
 		Handler:           rootHandler(a),
@@ -83,7 +76,31 @@ func runServe(ctx context.Context, args []string) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	// Listen first: /healthz answers at once, and /readyz says 503 until the demo store (on a
+	// first start) has loaded and the background workers run.
+	a.Server.SetNotReady("starting")
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("KEFU_ADDR %s: %w", a.Config.Addr, err)
+	}
+	go func() { errc <- srv.Serve(ln) }()
+	if *demo {
+		a.Server.SetNotReady("loading the demo store")
+		if err := loadDemoIfEmpty(ctx, a); err != nil {
+			return err
+		}
+		// The demo writes products and articles in bulk: refresh what is derived from them.
+		if err := a.RefreshCatalog(ctx); err != nil {
+			return err
+		}
+		if err := a.Server.Services.KB.Load(ctx); err != nil {
+			return err
+		}
+	}
+	if err := startBackground(ctx, a); err != nil {
+		return err
+	}
+	a.Server.SetReady()
 	a.Log.Info("kefu is listening", "addr", a.Config.Addr, "database", a.DB.Dialect(), "version", app.Version)
 	select {
 	case err := <-errc:

@@ -36,6 +36,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if reason := s.notReady.Load(); reason != nil {
+		return apperr.New(http.StatusServiceUnavailable, "starting", *reason)
+	}
 	if err := s.DB.Ping(r.Context()); err != nil {
 		s.Log.Warn("readiness check failed", "err", err)
 		return apperr.New(http.StatusServiceUnavailable, "database_unavailable", "the database does not answer")

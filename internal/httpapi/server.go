@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"kefu/internal/apperr"
@@ -30,6 +31,8 @@ type Server struct {
 
 	// extraRoutes lets optional subsystems (realtime, web front end) add routes.
 	extraRoutes []Route
+	// notReady, when set, is why /readyz answers 503 (e.g. the demo store is still loading).
+	notReady atomic.Pointer[string]
 	handler     http.Handler
 }
 
@@ -68,6 +71,12 @@ func principal(r *http.Request) *auth.Principal {
 	p, _ := r.Context().Value(principalKey{}).(*auth.Principal)
 	return p
 }
+
+// SetNotReady makes /readyz answer 503 with reason until SetReady is called.
+func (s *Server) SetNotReady(reason string) { s.notReady.Store(&reason) }
+
+// SetReady clears a SetNotReady.
+func (s *Server) SetReady() { s.notReady.Store(nil) }
 
 // AddRoutes registers extra routes before Handler is first called.
 func (s *Server) AddRoutes(rs ...Route) { s.extraRoutes = append(s.extraRoutes, rs...) }

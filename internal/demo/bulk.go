@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"kefu/internal/store"
@@ -25,6 +26,7 @@ type inserter struct {
 	args    []any
 	rows    int
 	written int64
+	parents []*inserter // flushed first, so foreign keys always point at written rows
 }
 
 func newInserter(q store.Querier, table string, cols ...string) *inserter {
@@ -49,10 +51,21 @@ func (in *inserter) add(ctx context.Context, vals ...any) error {
 	return nil
 }
 
-// flush writes the queued rows.
+// after makes in flush parents first whenever it flushes.
+func (in *inserter) after(parents ...*inserter) *inserter {
+	in.parents = append(in.parents, parents...)
+	return in
+}
+
+// flush writes the queued rows (after its parents' rows).
 func (in *inserter) flush(ctx context.Context) error {
 	if in.rows == 0 {
 		return nil
+	}
+	for _, p := range in.parents {
+		if err := p.flush(ctx); err != nil {
+			return err
+		}
 	}
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", in.cols), ", ") + ")"
 	var b strings.Builder
@@ -116,15 +129,14 @@ func reserveIDs(ctx context.Context, tx *store.Tx, table string, n int) ([]int64
 // progress prints "orders 120000/1000000 (12%) 35000 rows/s" at most once a second: over
 // itself on a terminal, as separate lines in a log file.
 type progress struct {
-	w      io.Writer
-	tty    bool
-	label  string
-	total  int
-	start  time.Time
-	last   time.Time
-	done   int
-	rows   int64
-	active bool
+	w     io.Writer
+	tty   bool
+	label string
+	total int
+	start time.Time
+	last  time.Time
+	done  int
+	rows  int64
 }
 
 func newProgress(w io.Writer, label string, total int) *progress {
@@ -140,14 +152,17 @@ func newProgress(w io.Writer, label string, total int) *progress {
 // update records that done items (and rows table rows in all) are written.
 func (p *progress) update(done int, rows int64) {
 	p.done, p.rows = done, rows
-	if p.w == nil {
-		return
+	if p.w == nil || done >= p.total {
+		return // the final line is finish's
 	}
 	if now := time.Now(); now.Sub(p.last) >= time.Second {
 		p.last = now
 		p.print(false)
 	}
 }
+
+// add records one more written chunk of items with its rows.
+func (p *progress) add(items int, rows int64) { p.update(p.done+items, p.rows+rows) }
 
 // finish prints the final line.
 func (p *progress) finish() {
@@ -182,4 +197,71 @@ func (p *progress) print(final bool) {
 	default:
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// writers is how many transactions write chunks at once: PostgreSQL gains from several
+// backends inserting side by side; SQLite has one writer, so more would only queue.
+func writers(db *store.DB) int {
+	if db.Dialect() == store.Postgres {
+		return 4
+	}
+	return 1
+}
+
+// writeChunks generates chunks one after another (so the data stays deterministic) and writes
+// each in its own transaction on up to writers(db) goroutines. done runs, one call at a time,
+// after each chunk commits. It returns the rows written; on the first error it stops, and the
+// chunks already committed stay.
+func writeChunks[T any](ctx context.Context, db *store.DB, n int, gen func(i int) (T, error),
+	write func(ctx context.Context, tx *store.Tx, chunk T) (int64, error), done func(chunk T, rows int64)) (int64, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	workers := writers(db)
+	queue := make(chan T, workers)
+	var mu sync.Mutex
+	var total int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range queue {
+				if ctx.Err() != nil {
+					continue // drain after a failure
+				}
+				var rows int64
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					var err error
+					rows, err = write(ctx, tx, c)
+					return err
+				})
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				mu.Lock()
+				total += rows
+				done(c, rows)
+				mu.Unlock()
+			}
+		}()
+	}
+	var genErr error
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		c, err := gen(i)
+		if err != nil {
+			genErr = err
+			break
+		}
+		select {
+		case queue <- c:
+		case <-ctx.Done():
+		}
+	}
+	close(queue)
+	wg.Wait()
+	if genErr != nil {
+		return total, genErr
+	}
+	return total, context.Cause(ctx)
 }

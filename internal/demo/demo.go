@@ -111,7 +111,7 @@ func Load(ctx context.Context, a *app.App, opts Options) (*Summary, error) {
 		}
 		return sum, err
 	}
-	set, err := loadContent()
+	set, err := content.Load()
 	if err != nil {
 		return nil, fmt.Errorf("demo content: %w", err)
 	}
@@ -251,9 +251,6 @@ func Load(ctx context.Context, a *app.App, opts Options) (*Summary, error) {
 	return sum, nil
 }
 
-// loadContent is content.Load; a variable so a test can point it at other content.
-var loadContent = content.Load
-
 var errAlreadyLoaded = errors.New("demo store already loaded")
 
 // storePlan is the whole generated store before it is written.
@@ -334,7 +331,6 @@ func plan(set *content.Set, seed int64, now time.Time) *storePlan {
 		}
 		o := m.makeOrderWith(r, lr, &c.buyer, s.placed.Truncate(time.Second), tl)
 		o.number = nums.number(o.placed)
-		o.cust = c
 		c.orders++
 		if o.coupon != "" {
 			c.coupons++

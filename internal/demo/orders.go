@@ -148,7 +148,7 @@ func randomTimeline(r *rng) timeline {
 		} else {
 			tl.cancelAfter = paymentTimeout
 		}
-		return tl
+		return tl.seconds()
 	}
 	// Most people pay within two minutes; some come back later.
 	if r.chance(0.85) {
@@ -176,6 +176,14 @@ func randomTimeline(r *rng) timeline {
 	}
 	tl.confirmAfter = r.span(7*24*time.Hour, 15*24*time.Hour)
 	tl.partialRefund = r.chance(0.03)
+	return tl.seconds()
+}
+
+// seconds rounds every step down to whole seconds, like the timestamps shops send.
+func (tl timeline) seconds() timeline {
+	for _, d := range []*time.Duration{&tl.payAfter, &tl.cancelAfter, &tl.shipAfter, &tl.transit, &tl.confirmAfter} {
+		*d = d.Truncate(time.Second)
+	}
 	return tl
 }
 
@@ -183,7 +191,6 @@ func randomTimeline(r *rng) timeline {
 type orderPlan struct {
 	number    string
 	buyer     *buyer
-	cust      *customerPlan // nil in --scale
 	ship      address
 	method    string
 	items     []itemPlan

@@ -193,7 +193,7 @@ func planCustomers(set *content.Set, seed int64, now time.Time, n int) []*custom
 			}
 			seen[c.name] = true
 			c.lang = "zh"
-			if en && r.chance(0.85) {
+			if en {
 				c.lang = "en"
 			}
 			c.phone = phones.next(r)

@@ -14,7 +14,6 @@ const (
 	streamLogistics
 	streamBehaviour
 	streamCatalogue
-	streamStaff
 	streamScale
 	streamTags
 	streamArticles

@@ -3,9 +3,12 @@
 // teams and agents, review snippets and customer-message templates.
 //
 // Everything is written by the kefu authors (invented brands and products, no copied text),
-// embedded as JSON under data/, parsed once and validated. The demo generator turns it into
-// a store deterministically, so every accessor returns its items in a stable order (the order
-// of the data files) and returns copies the caller may modify freely.
+// embedded as JSON under data/, parsed once and validated. The JSON files are the source:
+// edit them directly and run the package tests, which check integrity (references, SKUs,
+// both languages, placeholders) and the minimum amounts the demo generator relies on.
+// The demo generator turns this material into a store deterministically, so every accessor
+// returns its items in a stable order (the order of the data files) and returns copies the
+// caller may modify freely.
 //
 // The numbers quoted by articles and templates (return windows, refund times, …) are
 // written down once in policy.md; Tiers() exposes the ones code needs.
@@ -186,12 +189,18 @@ type Tier struct {
 	Key              string `json:"key"`
 	NameZH           string `json:"name_zh"`
 	NameEN           string `json:"name_en"`
-	MinSpend12M      int    `json:"min_spend_12m"` // CNY paid in the last 12 months
-	ReturnDays       int    `json:"return_days"`   // no-reason return window
-	FreeReturnPickup string `json:"free_return_pickup"`
+	MinSpend12M      int    `json:"min_spend_12m"`      // CNY paid in the last 12 months
+	ReturnDays       int    `json:"return_days"`        // no-reason return window
+	FreeReturnPickup string `json:"free_return_pickup"` // none | monthly (one per month) | always
 	FreeShipping     bool   `json:"free_shipping"`
 	ReviewHours      int    `json:"review_hours"` // after-sales request review time
 	Share            int    `json:"share"`        // rough share of demo customers, percent
+	// Quality problems: return and exchange windows (the longer of 7/15 days and the tier's
+	// no-reason window), warranty on electronics and appliances, and price protection.
+	QualityReturnDays   int `json:"quality_return_days"`
+	QualityExchangeDays int `json:"quality_exchange_days"`
+	WarrantyDays        int `json:"warranty_days"`
+	PriceProtectionDays int `json:"price_protection_days"`
 }
 
 // Review is a short product review snippet. Category is a category slug, or "" when it fits

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bufio"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"testing/fstest"
 
 	"kefu/internal/apperr"
+	"kefu/internal/nlu/defaults"
 )
 
 func mustLoad(t *testing.T) *Set {
@@ -83,12 +85,14 @@ func TestMinimums(t *testing.T) {
 	perSituation := map[string]int{}
 	for _, m := range s.Messages {
 		if m.Role == "customer" {
-			perSituation[m.Situation]++
+			perSituation[m.Situation+"/"+m.Lang]++
 		}
 	}
 	atLeast("situations", len(s.Situations), 12)
 	for _, st := range s.Situations {
-		atLeast("customer messages for "+st.Key, perSituation[st.Key], 40)
+		for _, lang := range []string{"zh", "en"} {
+			atLeast("customer messages for "+st.Key+" in "+lang, perSituation[st.Key+"/"+lang], 40)
+		}
 	}
 
 	cities := 0
@@ -102,7 +106,7 @@ func TestMinimums(t *testing.T) {
 	t.Logf("categories=%d brands=%d products=%d variants=%d size_charts=%d topics=%d articles=%d "+
 		"carriers=%d logistics_templates=%d provinces=%d cities=%d zh_surnames=%d zh_given=%d "+
 		"en_first=%d en_last=%d teams=%d agents=%d tiers=%d reviews=%d situations=%d messages=%d "+
-		"min_customer_messages_per_situation=%d",
+		"min_customer_messages_per_situation_and_language=%d",
 		len(s.Categories), len(s.Brands), len(s.Products), variants, len(s.SizeCharts), len(topics),
 		len(s.Articles), len(s.Carriers), len(s.LogisticsEvents), len(s.Provinces), cities,
 		len(s.Names.ZHSurnames), len(s.Names.ZHGiven), len(s.Names.ENFirst), len(s.Names.ENLast),
@@ -315,6 +319,23 @@ func TestTierPolicyMatchesArticles(t *testing.T) {
 		if want[tier.Key] != tier.ReturnDays {
 			t.Errorf("tier %s: return window %d days, policy.md says %d", tier.Key, tier.ReturnDays, want[tier.Key])
 		}
+		if tier.PriceProtectionDays != 15 || tier.WarrantyDays != 365 {
+			t.Errorf("tier %s: price protection %d and warranty %d days, policy.md says 15 and 365",
+				tier.Key, tier.PriceProtectionDays, tier.WarrantyDays)
+		}
+	}
+	answers := map[string]string{}
+	for _, a := range Articles() {
+		answers[a.Key] = a.Answer
+	}
+	for key, phrase := range map[string]string{
+		"price-protection.zh": "15天价格保护", "price-protection.en": "15-day price protection",
+		"warranty-policy.zh": "整机免费保修", "warranty-policy.en": "Within 1 year",
+		"quality-exchange.zh": "换新（签收后15天内）", "quality-exchange.en": "exchange within 15 days",
+	} {
+		if !strings.Contains(answers[key], phrase) {
+			t.Errorf("article %s does not state %q (policy.md)", key, phrase)
+		}
 	}
 	var zh, en string
 	for _, a := range Articles() {
@@ -512,6 +533,24 @@ func TestLoadFSRejectsBrokenContent(t *testing.T) {
 			v.(map[string]any)["messages"].([]any)[0].(map[string]any)["situation"] = "nope"
 			return v
 		}},
+		{"duplicate message template", "conversations.json", "duplicate message", func(v any) any {
+			msgs := v.(map[string]any)["messages"].([]any)
+			v.(map[string]any)["messages"] = append(msgs, msgs[0])
+			return v
+		}},
+		{"province with too few cities", "places.json", "at least 3", func(v any) any {
+			for _, p := range v.([]any) {
+				if p.(map[string]any)["kind"] == "province" {
+					p.(map[string]any)["cities"] = p.(map[string]any)["cities"].([]any)[:1]
+					break
+				}
+			}
+			return v
+		}},
+		{"Chinese in a variant size", "products_shoes.json", "language-neutral", func(v any) any {
+			first(v)["variants"].([]any)[0].(map[string]any)["size"] = "大码"
+			return v
+		}},
 		{"carrier example not matching", "carriers.json", "example", func(v any) any {
 			first(v)["example"] = "XX1"
 			return v
@@ -618,5 +657,30 @@ func TestLookups(t *testing.T) {
 	}
 	if _, ok := CategoryBySlug(""); ok {
 		t.Error("empty slug found")
+	}
+}
+
+// Situations carry the NLU intent the demo stores on synthetic messages and the ticket
+// classifier reads, so every one must be a label the shipped NLU model knows.
+func TestSituationIntentsAreNLULabels(t *testing.T) {
+	f, err := defaults.FS.Open("intent_train.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]bool{}
+	for _, r := range rows[1:] {
+		if len(r) >= 2 {
+			labels[r[1]] = true
+		}
+	}
+	for _, s := range Situations() {
+		if !labels[s.Intent] {
+			t.Errorf("situation %s: intent %q is not an NLU label", s.Key, s.Intent)
+		}
 	}
 }

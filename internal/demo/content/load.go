@@ -508,6 +508,10 @@ func validate(s *Set, v *validator) {
 		if t.ReturnDays < 7 || t.ReviewHours <= 0 {
 			v.fail(f, "return_days must be ≥ 7 and review_hours positive")
 		}
+		if t.QualityReturnDays < 7 || t.QualityExchangeDays < t.QualityReturnDays ||
+			t.QualityReturnDays < t.ReturnDays || t.WarrantyDays <= 0 || t.PriceProtectionDays <= 0 {
+			v.fail(f, "quality windows must be ≥ 7 days and ≥ the no-reason window, exchange ≥ return; warranty and price protection positive")
+		}
 	}
 
 	teams := map[string]bool{}
@@ -586,8 +590,13 @@ func validate(s *Set, v *validator) {
 		v.needZH(f+".name_zh", st.NameZH)
 		v.needEN(f+".name_en", st.NameEN)
 	}
+	seenMessages := map[Message]bool{}
 	for i, m := range s.Messages {
 		f := fmt.Sprintf("conversations.json.messages[%d]", i)
+		if seenMessages[m] {
+			v.fail(f, "duplicate message %q", m.Text)
+		}
+		seenMessages[m] = true
 		if !situations[m.Situation] {
 			v.fail(f+".situation", "unknown situation %q", m.Situation)
 		}

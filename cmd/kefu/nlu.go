@@ -54,7 +54,7 @@ func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
 	lambda := fs.Float64("lambda", 0, "L2 regularisation (0 = default)")
 	rate := fs.Float64("rate", 0, "initial learning rate (0 = default)")
 	charWeight := fs.Float64("char-weight", 0, "weight of character n-grams (0 = default)")
-	reject := fs.Float64("reject-rate", -1, "share of held-out in-scope texts rejected when there are no oos examples")
+	reject := fs.Float64("reject-rate", -1, "share of held-out in-scope texts rejected as out-of-scope (-1 = default)")
 	return func(task string) (classify.Config, error) {
 		c, err := nlu.ConfigFor(task)
 		if err != nil {
@@ -73,7 +73,7 @@ func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
 			c.Features.CharWeight = *charWeight
 		}
 		if *reject >= 0 {
-			c.RejectRate = *reject
+			c.RejectRate, c.RejectRateWithOOS = *reject, *reject
 		}
 		return c, nil
 	}
@@ -208,14 +208,16 @@ func nluPredict(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if im == nil {
-		if im, err = nlu.TrainDefault(ctx, nlu.TaskIntent, nil); err != nil {
+	if im == nil || sm == nil {
+		def, err := nlu.Default() // the shipped models, cached after the first training
+		if err != nil {
 			return err
 		}
-	}
-	if sm == nil {
-		if sm, err = nlu.TrainDefault(ctx, nlu.TaskSentiment, nil); err != nil {
-			return err
+		if im == nil {
+			im = def.IntentModel()
+		}
+		if sm == nil {
+			sm = def.SentimentModel()
 		}
 	}
 	enc := json.NewEncoder(stdout)

@@ -9,7 +9,10 @@ package nlu
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,12 +115,12 @@ var (
 // embedded training data (internal/nlu/defaults). Later calls return the same engine.
 func Default() (*Engine, error) {
 	defaultOnce.Do(func() {
-		im, err := TrainDefault(context.Background(), "intent", nil)
+		im, err := cachedDefault(TaskIntent)
 		if err != nil {
 			defaultErr = err
 			return
 		}
-		sm, err := TrainDefault(context.Background(), "sentiment", nil)
+		sm, err := cachedDefault(TaskSentiment)
 		if err != nil {
 			defaultErr = err
 			return
@@ -125,6 +128,59 @@ func Default() (*Engine, error) {
 		defaultEng = New(im, sm)
 	})
 	return defaultEng, defaultErr
+}
+
+// cachedDefault returns the shipped model of a task from the model cache, training and
+// caching it on a miss. The cache key is this executable's path, size and modification time,
+// so any rebuild (new code, new shipped data) trains afresh; a model that fails to load is
+// simply retrained. KEFU_NLU_CACHE_DIR sets the folder (default: the user cache folder),
+// "off" disables the cache. Cache errors never fail the caller.
+func cachedDefault(task string) (*classify.Model, error) {
+	path := defaultCachePath(task)
+	if path != "" {
+		if m, err := LoadModelFile(path); err == nil {
+			return m, nil
+		}
+	}
+	m, err := TrainDefault(context.Background(), task, nil)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+			// drop models cached by older builds of this task before writing ours
+			old, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "nlu-"+task+"-*.model"))
+			for _, o := range old {
+				os.Remove(o)
+			}
+			_ = SaveModelFile(path, m)
+		}
+	}
+	return m, nil
+}
+
+func defaultCachePath(task string) string {
+	dir := os.Getenv("KEFU_NLU_CACHE_DIR")
+	if dir == "off" {
+		return ""
+	}
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(base, "kefu")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", exe, fi.Size(), fi.ModTime().UnixNano(), task))
+	return filepath.Join(dir, fmt.Sprintf("nlu-%s-%x.model", task, h[:8]))
 }
 
 // Task names.

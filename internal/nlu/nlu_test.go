@@ -250,3 +250,39 @@ func BenchmarkDefaultTraining(b *testing.B) {
 		}
 	}
 }
+
+func TestDefaultModelCache(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("KEFU_NLU_CACHE_DIR", dir)
+	m1, err := cachedDefault(TaskSentiment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "nlu-sentiment-*.model"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v", files)
+	}
+	m2, err := cachedDefault(TaskSentiment) // now loaded from the file
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"东西很好", "太差了", "ok"} {
+		if a, b := m1.Predict(s), m2.Predict(s); a.Label != b.Label || a.Confidence != b.Confidence {
+			t.Errorf("cached model differs on %q", s)
+		}
+	}
+	// a corrupt cache file is replaced by a fresh model
+	if err := os.WriteFile(files[0], []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cachedDefault(TaskSentiment); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadModelFile(files[0]); err != nil {
+		t.Fatalf("corrupt cache not rewritten: %v", err)
+	}
+	t.Setenv("KEFU_NLU_CACHE_DIR", "off")
+	if defaultCachePath(TaskIntent) != "" {
+		t.Fatal("cache not disabled")
+	}
+}

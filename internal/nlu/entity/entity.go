@@ -56,6 +56,16 @@ type finder struct {
 	runeAt []int  // byte offset → rune index (len(text)+1 entries)
 	now    time.Time
 	out    []candidate
+
+	hasDigit, hasLatin, hasHan bool
+}
+
+// findAll runs re only when the text can match it.
+func (f *finder) findAll(re *regexp.Regexp, ok bool) [][]int {
+	if !ok {
+		return nil
+	}
+	return re.FindAllStringSubmatchIndex(f.text, -1)
 }
 
 func (f *finder) add(typ string, bstart, bend int, value string, priority int) {
@@ -146,8 +156,17 @@ func Extract(text string, now time.Time, cat *Catalog) []Entity {
 			f.runeAt[bi] = last
 		}
 	}
-	f.ids()
-	f.emails()
+	// cheap gates: most messages have no digits or no Latin letters, and skipping the
+	// regular expressions that cannot match keeps extraction fast
+	f.hasDigit = strings.ContainsAny(f.text, "0123456789")
+	f.hasLatin = strings.ContainsFunc(f.text, func(r rune) bool { return r >= 'a' && r <= 'z' })
+	f.hasHan = strings.ContainsFunc(f.text, textseg.IsHan)
+	if f.hasDigit {
+		f.ids()
+	}
+	if strings.IndexByte(f.text, '@') >= 0 {
+		f.emails()
+	}
 	f.money()
 	f.dates()
 	f.quantities()
@@ -283,12 +302,12 @@ func moneyValue(num, cur string) string {
 }
 
 func (f *finder) money() {
-	for _, m := range reMoneyPre.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reMoneyPre, f.hasDigit) {
 		if v := moneyValue(f.text[m[4]:m[5]], f.text[m[2]:m[3]]); v != "" && (m[5] == len(f.text) || f.boundaryOK(m[4], m[5])) {
 			f.add(Money, m[0], m[1], v, 9)
 		}
 	}
-	for _, m := range reMoneyPost.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reMoneyPost, f.hasDigit) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
@@ -296,7 +315,7 @@ func (f *finder) money() {
 			f.add(Money, m[0], m[1], v, 9)
 		}
 	}
-	for _, m := range reMoneyCN.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reMoneyCN, f.hasHan) {
 		n, ok := parseChineseNumber(f.text[m[2]:m[3]])
 		if !ok || n == 0 {
 			continue
@@ -331,7 +350,7 @@ func weekdayIn(now time.Time, weeks, wd int) time.Time {
 }
 
 func (f *finder) dates() {
-	for _, m := range reDateYMD.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reDateYMD, f.hasDigit) {
 		y, _ := strconv.Atoi(f.text[m[2]:m[3]])
 		mo, _ := strconv.Atoi(f.text[m[4]:m[5]])
 		d, _ := strconv.Atoi(f.text[m[6]:m[7]])
@@ -339,7 +358,7 @@ func (f *finder) dates() {
 			f.add(Date, m[0], m[1], isoDate(t), 12)
 		}
 	}
-	for _, m := range reDateMD.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reDateMD, f.hasDigit && f.hasHan) {
 		mo, _ := strconv.Atoi(f.text[m[2]:m[3]])
 		d, _ := strconv.Atoi(f.text[m[4]:m[5]])
 		if t, ok := validDate(f.now.Year(), mo, d); ok {
@@ -349,11 +368,14 @@ func (f *finder) dates() {
 	rel := map[string]int{"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
 		"the day before yesterday": -2, "day before yesterday": -2, "yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
 	for _, re := range []*regexp.Regexp{reDateRelZH, reRelEN} {
+		if (re == reDateRelZH && !f.hasHan) || (re == reRelEN && !f.hasLatin) {
+			continue
+		}
 		for _, m := range re.FindAllStringIndex(f.text, -1) {
 			f.add(Date, m[0], m[1], isoDate(f.now.AddDate(0, 0, rel[f.text[m[0]:m[1]]])), 10)
 		}
 	}
-	for _, m := range reWeekZH.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reWeekZH, f.hasHan) {
 		weeks := 0
 		if m[2] >= 0 {
 			switch f.text[m[2]:m[3]] {
@@ -367,7 +389,7 @@ func (f *finder) dates() {
 		}
 		f.add(Date, m[0], m[1], isoDate(weekdayIn(f.now, weeks, zhWeekday[f.text[m[4]:m[5]]])), 10)
 	}
-	for _, m := range reAgoZH.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reAgoZH, f.hasHan) {
 		numText := f.text[m[2]:m[3]]
 		n, ok := parseNumber(numText)
 		unit, dir := f.text[m[4]:m[5]], f.text[m[6]:m[7]]
@@ -392,7 +414,7 @@ func (f *finder) dates() {
 		}
 		f.add(Date, m[0], m[1], isoDate(t), 10)
 	}
-	for _, m := range reWeekEN.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reWeekEN, f.hasLatin) {
 		which, what := f.text[m[2]:m[3]], f.text[m[4]:m[5]]
 		weeks := map[string]int{"last": -1, "next": 1, "this": 0}[which]
 		switch what {
@@ -405,7 +427,7 @@ func (f *finder) dates() {
 		}
 	}
 	for _, re := range []*regexp.Regexp{reAgoEN, reInEN} {
-		for _, m := range re.FindAllStringSubmatchIndex(f.text, -1) {
+		for _, m := range f.findAll(re, f.hasLatin) {
 			numText := f.text[m[2]:m[3]]
 			n, ok := enNumber[numText]
 			if !ok {
@@ -431,7 +453,7 @@ func (f *finder) dates() {
 }
 
 func (f *finder) quantities() {
-	for _, m := range reQtyZH.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reQtyZH, f.hasHan) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
@@ -441,7 +463,7 @@ func (f *finder) quantities() {
 		}
 		f.add(Quantity, m[0], m[1], strconv.Itoa(n), 5)
 	}
-	for _, m := range reQtyEN.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reQtyEN, f.hasLatin) {
 		numText := f.text[m[2]:m[3]]
 		n, ok := enNumber[strings.TrimSuffix(strings.TrimPrefix(numText, "a "), " of")]
 		if !ok {
@@ -454,16 +476,16 @@ func (f *finder) quantities() {
 }
 
 func (f *finder) sizes() {
-	for _, m := range reSizeMa.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reSizeMa, f.hasHan) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[2]:m[3]]), 6)
 	}
-	for _, m := range reSizeWord.FindAllStringIndex(f.text, -1) {
+	for _, m := range f.findAll(reSizeWord, f.hasLatin) {
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[0]:m[1]]), 6)
 	}
-	for _, m := range reSizeEN.FindAllStringSubmatchIndex(f.text, -1) {
+	for _, m := range f.findAll(reSizeEN, f.hasLatin) {
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[2]:m[3]]), 6)
 	}
 	zh := map[string]string{"均码": "ONE SIZE", "加大码": "XL", "大码": "L", "中码": "M", "小码": "S",

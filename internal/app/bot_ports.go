@@ -174,7 +174,7 @@ func (p casesPort) Policy(ctx context.Context) aftersales.Policy {
 }
 
 func (p casesPort) OpenCase(ctx context.Context, req bot.CaseRequest) (*bot.CaseResult, error) {
-	in := aftersales.CreateInput{Kind: req.Kind, CustomerID: req.CustomerID, OrderID: req.OrderID, Reason: req.Reason, Description: req.ReasonText}
+	in := aftersales.CreateInput{Kind: req.Kind, CustomerID: req.CustomerID, OrderID: req.OrderID, Reason: req.Reason, Description: req.ReasonText, Items: req.Items}
 	// Evidence is an uploaded attachment, or an image message the customer sent in the chat.
 	for _, ref := range req.Evidence {
 		kind, id, _ := strings.Cut(ref, ":")

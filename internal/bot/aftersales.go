@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"slices"
 	"strings"
+	"unicode"
 
 	"kefu/internal/aftersales"
 	"kefu/internal/commerce"
@@ -60,12 +62,15 @@ func reasonOf(text string) aftersales.Reason {
 		return aftersales.ReasonDamaged
 	case has("发错", "错发", "不是我买的", "wrong item", "wrong size sent", "wrong colour", "wrong color", "sent the wrong"):
 		return aftersales.ReasonWrongItem
-	case has("少件", "缺件", "漏发", "少了", "missing"):
+	case has("少件", "缺件", "漏发", "少发", "少了", "missing"):
 		return aftersales.ReasonMissingParts
 	case has("描述不符", "与描述", "色差", "不一样", "not as described", "different from"):
 		return aftersales.ReasonNotAsDescribed
-	case has("质量", "瑕疵", "坏了", "不能用", "故障", "开线", "掉色", "quality", "defect", "faulty", "stopped working", "doesn't work", "does not work", "not working"):
+	case has("质量", "瑕疵", "坏了", "不能用", "故障", "开线", "掉色", "没声音", "充不进电", "开不了机", "没反应", "quality", "defect", "faulty", "stopped working", "doesn't work", "does not work", "not working"):
 		return aftersales.ReasonQuality
+	case has("不太喜欢", "不太合适", "码数", "尺码", "偏小", "偏大", "挤脚", "小了", "大了", "买多", "用不上", "不需要", "不要了", "颜色不喜欢", "too tight", "too loose", "don't need", "dont need", "no longer need", "anymore"):
+		// size, quantity or taste, after the faults above: the customer's choice, a no-reason request
+		return aftersales.ReasonNoReason
 	}
 	return ""
 }
@@ -83,12 +88,16 @@ func (tn *turn) reasonButtons() []QuickReply {
 // decide, open the case and tell the customer what happens next.
 func (tn *turn) aftersales() error {
 	st := &tn.st
-	if tn.b.Cases == nil {
-		return tn.handOff("flow_failure", nil)
+	if len(st.Photos) > 0 { // pictures sent before the request are its evidence
+		st.Evidence = appendNew(st.Evidence, st.Photos...)
+		st.Photos = nil
 	}
 	fits := func(o *commerce.Order) bool { return o.Status == "delivered" || o.Status == "completed" }
 	switch st.Flow {
-	case "refund_request", "missing_item":
+	case "refund_request":
+		// before shipping a refund is a cancellation, so any paid order may be meant
+		fits = func(o *commerce.Order) bool { return o.Status != "pending_payment" && o.Status != "cancelled" }
+	case "missing_item":
 		fits = func(o *commerce.Order) bool {
 			return o.Status == "shipped" || o.Status == "delivered" || o.Status == "completed"
 		}
@@ -104,7 +113,19 @@ func (tn *turn) aftersales() error {
 		st.Flow = "cancel_order"
 		return tn.advance()
 	}
-	kind := kindFor(st.Flow, o.Status)
+	if tn.b.Cases == nil {
+		st.tried("after-sales cases are not available")
+		return tn.handOff("flow_failure", nil)
+	}
+	kind := aftersales.Kind(st.Kind)
+	if kind == "" {
+		kind = kindFor(st.Flow, o.Status)
+		if kind == aftersales.KindRepair && wantsMoneyBack(tn.in.Text) {
+			// "stopped working, I want a refund": NLU hears a repair, the customer asks for a return
+			kind = aftersales.KindReturn
+		}
+		st.Items = itemsNamed(o, tn.in.Text)
+	}
 	st.Kind = string(kind)
 	if st.Reason == "" {
 		if r := reasonOf(tn.in.Text); r != "" {
@@ -120,20 +141,32 @@ func (tn *turn) aftersales() error {
 	}
 	reason := aftersales.Reason(st.Reason)
 	policy := tn.b.Cases.Policy(tn.ctx)
-	if needsEvidence(policy, reason) && len(st.Evidence) == 0 && len(tn.in.Attachments) == 0 && st.Step != "evidence_done" {
-		st.Step = "evidence"
-		tn.say(tn.t("ask_evidence"))
-		return nil
-	}
-	st.Evidence = append(st.Evidence, tn.in.Attachments...)
+	st.Evidence = appendNew(st.Evidence, tn.in.Attachments...)
 	req, err := tn.policyRequest(o, kind, reason)
 	if err != nil {
 		return err
+	}
+	if needsEvidence(policy, reason) && photos(st.Evidence) == 0 && st.Step != "evidence_done" {
+		// Ask for photos only when they would make the request succeed: one that fails anyway
+		// (past the window) is answered now rather than after the customer took pictures.
+		probe := req
+		probe.EvidencePhotos = max(policy.MinEvidencePhotos, 1)
+		if d, err := aftersales.Evaluate(policy, probe); err == nil && d.Allowed {
+			st.Step = "evidence"
+			tn.say(tn.t("ask_evidence", kind.Label(tn.lang)))
+			return nil
+		}
 	}
 	decision, err := aftersales.Evaluate(policy, req)
 	if err != nil {
 		st.tried("policy evaluation failed: " + err.Error())
 		return tn.handOff("flow_failure", nil)
+	}
+	if !decision.Allowed && decision.Retry {
+		// Only the photos are missing: keep the request open and wait for them.
+		st.Step = "evidence"
+		st.tried("asked again for photos (rule " + decision.RuleID + ")")
+		return tn.retry(tn.t("evidence_again", max(policy.MinEvidencePhotos, 1)))
 	}
 	if !decision.Allowed {
 		text := tn.t("case_rejected", kind.Label(tn.lang), reasonIn(tn.lang, decision))
@@ -146,13 +179,19 @@ func (tn *turn) aftersales() error {
 		st.Flow = "policy_exception"
 		return nil
 	}
+	var items []aftersales.CaseItem
+	if len(st.Items) > 0 { // only when the customer named items; otherwise the case covers the order
+		for _, it := range tn.linesMeant(o, kind, reason) {
+			items = append(items, aftersales.CaseItem{OrderItemID: it.ID, Qty: it.Qty})
+		}
+	}
 	c, err := tn.b.Cases.OpenCase(tn.ctx, CaseRequest{ConversationID: tn.in.ConversationID, CustomerID: tn.in.Customer.ID, OrderID: o.ID,
-		Kind: kind, Reason: reason, ReasonText: clip(tn.in.Text, 500), Evidence: st.Evidence, Decision: decision, RequestedCents: int64(decision.Amount)})
+		Kind: kind, Reason: reason, ReasonText: clip(tn.in.Text, 500), Evidence: st.Evidence, Items: items, Decision: decision, RequestedCents: int64(decision.Amount)})
 	if err != nil {
 		return err
 	}
 	tn.out.Case = c
-	tn.say(tn.t("case_opened", kind.Label(tn.lang), c.Ref, tn.nextSteps(kind, decision))).Card =
+	tn.say(tn.t("case_opened", kind.Label(tn.lang), c.Ref, tn.nextSteps(kind, decision, c.Status))).Card =
 		&Card{Type: "case", Title: c.Ref, Data: map[string]any{"ref": c.Ref, "type": c.Kind, "status": c.Status, "status_label": named(caseStatusNames, tn.lang, c.Status), "order_number": o.Number, "amount_cents": int64(decision.Amount), "rule": decision.RuleID}}
 	st.tried("opened " + string(kind) + " case " + c.Ref + " (rule " + decision.RuleID + ")")
 	if tn.b.Policy.VIPAftersales && tn.in.Customer.Tier == "vip" {
@@ -160,6 +199,71 @@ func (tn *turn) aftersales() error {
 	}
 	st.endFlow()
 	return nil
+}
+
+// photos counts the evidence that is a real upload; "described:" notes (the customer said
+// they sent a photo) are kept for the agent but prove nothing.
+func photos(evidence []string) int {
+	n := 0
+	for _, e := range evidence {
+		if !strings.HasPrefix(e, "described:") {
+			n++
+		}
+	}
+	return n
+}
+
+// appendNew adds the references not already in list.
+func appendNew(list []string, refs ...string) []string {
+	for _, r := range refs {
+		if !slices.Contains(list, r) {
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+// wantsMoneyBack reports an explicit ask for a return or refund.
+func wantsMoneyBack(text string) bool {
+	s := strings.ToLower(text)
+	for _, w := range []string{"退货", "退款", "退钱", "退掉", "refund", "money back", "return it", "send it back"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// itemsNamed returns the SKUs of the order lines the text names: two neighbouring letters of
+// a Chinese title ("T恤" in "速干T恤"), or an English title word of four letters or more
+// ("shirt" in "one of the shirts").
+func itemsNamed(o *commerce.Order, text string) []string {
+	s := strings.ToLower(text)
+	var named []string
+	for _, it := range o.Items {
+		if titleMentioned(strings.ToLower(it.Title), s) {
+			named = append(named, it.SKU)
+		}
+	}
+	return named
+}
+
+func titleMentioned(title, text string) bool {
+	for _, w := range strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		rs := []rune(w)
+		if isCJK(w) {
+			for i := 0; i+1 < len(rs); i++ {
+				if pair := string(rs[i : i+2]); isCJK(pair) && strings.Contains(text, pair) {
+					return true
+				}
+			}
+			continue
+		}
+		if len(rs) >= 4 && strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func needsEvidence(p aftersales.Policy, r aftersales.Reason) bool {
@@ -185,19 +289,27 @@ func reasonIn(lang string, d aftersales.Decision) string {
 	return d.ReasonZH
 }
 
-func (tn *turn) nextSteps(kind aftersales.Kind, d aftersales.Decision) string {
+// nextSteps tells the customer what happens now. The stored case's status decides (the
+// after-sales service re-evaluates the policy when it opens the case), the bot's own decision
+// only adds the details (amount, who pays the return shipping).
+func (tn *turn) nextSteps(kind aftersales.Kind, d aftersales.Decision, status string) string {
 	var next string
-	switch d.Outcome {
-	case aftersales.OutcomeAutoApprove:
+	if (kind == aftersales.KindPriceProtection || kind == aftersales.KindRefundOnly) && d.Amount > 0 {
+		next = tn.t("amount_line", money(int64(d.Amount)))
+	}
+	switch {
+	case status == string(aftersales.StateRejected):
+		next += tn.t("next_rejected")
+	case status == string(aftersales.StateApproved) || (status == "" && d.Outcome == aftersales.OutcomeAutoApprove):
 		ship := ""
 		if d.ReturnShippingPaidBy != "" {
 			ship = tn.t("next_ship_back", tn.payer(string(d.ReturnShippingPaidBy)))
 		} else {
 			ship = tn.t("next_refund")
 		}
-		next = tn.t("next_auto", ship)
+		next += tn.t("next_auto", ship)
 	default:
-		next = tn.t("next_review")
+		next += tn.t("next_review")
 	}
 	return next
 }
@@ -209,10 +321,30 @@ func (tn *turn) payer(p string) string {
 	return tn.t("shop")
 }
 
+// linesMeant are the order lines the request is about, with the quantities: the items the
+// customer named (one unit of each for a missing item, "少发了一件"), or the whole order.
+func (tn *turn) linesMeant(o *commerce.Order, kind aftersales.Kind, reason aftersales.Reason) []commerce.Item {
+	if len(tn.st.Items) == 0 {
+		return o.Items
+	}
+	var lines []commerce.Item
+	for _, it := range o.Items {
+		if slices.Contains(tn.st.Items, it.SKU) {
+			qty := it.Qty - it.RefundedQty
+			if kind == aftersales.KindRefundOnly && reason == aftersales.ReasonMissingParts {
+				qty = min(qty, 1)
+			}
+			it.Qty = max(qty, 1)
+			lines = append(lines, it)
+		}
+	}
+	return lines
+}
+
 // policyRequest gathers the facts the policy engine decides on.
 func (tn *turn) policyRequest(o *commerce.Order, kind aftersales.Kind, reason aftersales.Reason) (aftersales.Request, error) {
 	req := aftersales.Request{Kind: kind, Tier: aftersales.Tier(tierOr(tn.in.Customer.Tier)), Reason: reason, Now: tn.b.Now(),
-		EvidencePhotos: len(tn.st.Evidence), Amount: aftersales.Money(o.TotalCents - o.RefundedCents)}
+		EvidencePhotos: photos(tn.st.Evidence), Amount: aftersales.Money(o.TotalCents - o.RefundedCents)}
 	if o.PaidAt != nil {
 		req.PaidAt = *o.PaidAt
 	}
@@ -222,16 +354,24 @@ func (tn *turn) policyRequest(o *commerce.Order, kind aftersales.Kind, reason af
 	if o.DeliveredAt != nil {
 		req.DeliveredAt = *o.DeliveredAt
 	}
+	lines := tn.linesMeant(o, kind, reason)
+	if len(tn.st.Items) > 0 {
+		var cents int64
+		for _, it := range lines {
+			cents += int64(it.Qty) * it.UnitPriceCents
+		}
+		req.Amount = aftersales.Money(min(cents, o.TotalCents-o.RefundedCents))
+	}
 	cats, err := tn.b.Orders.ItemCategories(tn.ctx, o.ID)
 	if err != nil {
 		return req, err
 	}
-	for _, it := range o.Items {
+	for _, it := range lines {
 		c := cats[it.SKU]
 		req.Items = append(req.Items, aftersales.Item{SKU: it.SKU, Name: it.Title, Category: c.Category, Qty: it.Qty, ExcludedFromNoReason: !c.NoReasonReturn && c.Category != ""})
 	}
-	if kind == "price_protection" && len(o.Items) > 0 {
-		it := o.Items[0]
+	if kind == "price_protection" && len(lines) > 0 {
+		it := lines[0]
 		req.PaidUnitPrice, req.Qty = aftersales.Money(it.UnitPriceCents), it.Qty
 		req.CurrentUnitPrice = req.PaidUnitPrice
 		if tn.b.Catalog != nil {

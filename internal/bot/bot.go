@@ -218,6 +218,7 @@ func (tn *turn) run() error {
 			tn.say(tn.t("accepted"))
 			return nil
 		case disputes(tn.in.Text) || tn.u.Intent == "complaint" || tn.u.Sentiment.Polarity == "negative" || answerOf(tn.in.Text) == "no":
+			tn.say(tn.t("exception_review"))
 			return tn.handOff("policy_exception", nil)
 		}
 	}
@@ -268,21 +269,36 @@ func (tn *turn) run() error {
 func (tn *turn) notUnderstood() error {
 	tn.st.LowConfidence++
 	if tn.st.LowConfidence >= tn.b.Policy.LowConfidenceTurns {
+		tn.say(tn.t("low_confidence_handoff"))
 		return tn.handOff("low_confidence", nil)
 	}
 	tn.st.tried("did not understand: " + clip(tn.in.Text, 60))
+	if tn.u.Intent == "oos" && tn.u.Confidence >= tn.b.Policy.MinConfidence {
+		// Clearly outside the shop (weather, homework): say so rather than offer unrelated articles.
+		tn.say(tn.t("out_of_scope"), tn.menu()...)
+		return nil
+	}
 	if tn.b.KB != nil && utf8.RuneCountInString(strings.TrimSpace(tn.in.Text)) >= 4 {
 		if hit, err := tn.b.KB.Answer(tn.ctx, tn.kbQuestion("")); err == nil && hit != nil && hit.Decision != "handoff" {
 			qr := []QuickReply{{Label: hit.Title, Text: hit.Title}}
 			for _, r := range hit.Related {
 				qr = append(qr, QuickReply{Label: r, Text: r})
 			}
-			tn.say(tn.t("not_sure_kb"), append(qr, QuickReply{Label: tn.t("human"), Text: tn.t("human")})...)
+			tn.say(tn.t("not_sure_kb")+titleList(qr), append(qr, QuickReply{Label: tn.t("human"), Text: tn.t("human")})...)
 			return nil
 		}
 	}
 	tn.say(tn.t("not_sure"), tn.menu()...)
 	return nil
+}
+
+// titleList writes suggested articles into the message too, for channels without buttons.
+func titleList(qr []QuickReply) string {
+	var b strings.Builder
+	for _, q := range qr {
+		b.WriteString("\n· " + q.Label)
+	}
+	return b.String()
 }
 
 func (tn *turn) menu() []QuickReply {
@@ -457,6 +473,12 @@ func (tn *turn) advance() error {
 		o, ok, err := tn.pickOrder(false, func(o *commerce.Order) bool { return commerce.Cancellable(o.Status) })
 		if !ok || err != nil {
 			return err
+		}
+		if o.Status == "shipped" && tn.asksForRefund() {
+			// A parcel on its way cannot be cancelled, but the customer asked for their money:
+			// that is a refund-only request (the courier is told to return it).
+			st.Flow = "refund_request"
+			return tn.advance()
 		}
 		if !commerce.Cancellable(o.Status) {
 			tn.say(tn.t("cancel_too_late", o.Number, named(statusNames, tn.lang, o.Status)), QuickReply{tn.qr("申请退货", "Return it"), tn.qr("我要退货", "I want to return it")})
@@ -724,14 +746,14 @@ func (tn *turn) knowledge(fallbackToNotSure bool) error {
 		tn.say(hit.Answer, qr...)
 		tn.st.tried("answered from knowledge base: " + hit.Title)
 		if tn.u.Intent == "invoice_request" {
-			tn.say(tn.t("invoice_hint"))
+			tn.say(tn.t("invoice_hint"), QuickReply{tn.t("human"), tn.t("human")})
 		}
 	case hit != nil && hit.Decision == "suggest":
 		qr := []QuickReply{{hit.Title, hit.Title}}
 		for _, r := range hit.Related {
 			qr = append(qr, QuickReply{r, r})
 		}
-		tn.say(tn.t("not_sure_kb"), qr...)
+		tn.say(tn.t("not_sure_kb")+titleList(qr), qr...)
 		tn.st.tried("suggested knowledge: " + hit.Title)
 	default:
 		if fallbackToNotSure {
@@ -1018,4 +1040,20 @@ func parseAddress(text string) commerce.Address {
 
 func (tn *turn) kbQuestion(intent string) KBQuestion {
 	return KBQuestion{Text: tn.in.Text, Lang: tn.lang, Intent: intent, Tier: tn.in.Customer.Tier, ConversationID: tn.in.ConversationID}
+}
+
+// asksForRefund reports whether the message asks for money back, in words or as NLU's runner-up.
+func (tn *turn) asksForRefund() bool {
+	low := strings.ToLower(tn.in.Text)
+	for _, w := range []string{"退款", "退钱", "退我钱", "refund", "money back"} {
+		if strings.Contains(low, w) {
+			return true
+		}
+	}
+	for _, s := range tn.u.Top {
+		if s.Intent == "refund_request" && s.Confidence >= 0.2 {
+			return true
+		}
+	}
+	return false
 }

@@ -114,7 +114,8 @@ type CaseRequest struct {
 	Kind           aftersales.Kind
 	Reason         aftersales.Reason
 	ReasonText     string
-	Evidence       []string // attachment references
+	Evidence       []string              // attachment references
+	Items          []aftersales.CaseItem // the order lines (and quantities) the request is about; empty = the whole order
 	Decision       aftersales.Decision
 	RequestedCents int64
 }

@@ -12,9 +12,14 @@ type State struct {
 	Kind        string   `json:"kind,omitempty"` // after-sales kind
 	Reason      string   `json:"reason,omitempty"`
 	Evidence    []string `json:"evidence,omitempty"`
+	// Items are the SKUs of the order the request is about, when the customer named some of
+	// them ("少发了一件T恤"); empty means the whole order.
+	Items []string `json:"items,omitempty"`
 	// NotOrders are orders the customer said they do not mean ("no, the other one"), left out
 	// when the bot picks or offers orders again in this flow.
 	NotOrders []string `json:"not_orders,omitempty"`
+	// Offered are the orders last listed for the customer to choose from, in list order.
+	Offered []string `json:"offered,omitempty"`
 	// Photos are pictures the customer sent before any flow asked for them ("broken, see
 	// photo"); the next after-sales request takes them as its evidence.
 	Photos        []string `json:"photos,omitempty"`
@@ -48,5 +53,6 @@ func (s *State) tried(what string) {
 }
 
 func (s *State) endFlow() {
-	s.Flow, s.Step, s.OrderNumber, s.Address, s.Kind, s.Reason, s.Evidence, s.NotOrders, s.Failures = "", "", "", "", "", "", nil, nil, 0
+	s.Flow, s.Step, s.OrderNumber, s.Address, s.Kind, s.Reason = "", "", "", "", "", ""
+	s.Evidence, s.Items, s.NotOrders, s.Offered, s.Failures = nil, nil, nil, nil, 0
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -81,11 +82,13 @@ type Env struct {
 	Out string // artifacts directory
 
 	browser context.Context
+	mu      sync.Mutex
+	pages   int
 }
 
 // Start builds the app on a fresh SQLite database, serves it with the front end exactly as
 // `kefu serve` does, creates an admin and an agent, and starts Chromium.
-func Start(t *testing.T) *Env {
+func Start(t testing.TB) *Env {
 	t.Helper()
 	SkipUnlessReady(t)
 	db := storetest.OpenSQLite(t)
@@ -135,6 +138,16 @@ func Start(t *testing.T) *Env {
 	return &Env{App: a, URL: srv.URL, Out: out, browser: browserCtx}
 }
 
+// HasAPI reports whether the server registers a route with this path (any method).
+func (e *Env) HasAPI(path string) bool {
+	for _, rt := range e.App.Server.AllRoutes() {
+		if rt.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
 // PageOptions choose a tab's language and screen.
 type PageOptions struct {
 	Lang   string // Accept-Language and navigator.languages, e.g. "zh-CN,zh" or "en-US,en"
@@ -147,7 +160,7 @@ type PageOptions struct {
 type Page struct {
 	Ctx  context.Context
 	env  *Env
-	t    *testing.T
+	t    testing.TB
 	name string
 
 	mu      sync.Mutex
@@ -155,13 +168,16 @@ type Page struct {
 }
 
 // NewPage opens a tab. When the test fails, the page's HTML and console log are saved.
-func (e *Env) NewPage(t *testing.T, o PageOptions) *Page {
+func (e *Env) NewPage(t testing.TB, o PageOptions) *Page {
 	t.Helper()
 	if o.Width == 0 {
 		o.Width, o.Height = 1200, 760
 	}
 	ctx, cancel := chromedp.NewContext(e.browser, chromedp.WithNewBrowserContext())
-	p := &Page{Ctx: ctx, env: e, t: t, name: safeName(t.Name())}
+	e.mu.Lock()
+	e.pages++
+	p := &Page{Ctx: ctx, env: e, t: t, name: fmt.Sprintf("%s-%d", safeName(t.Name()), e.pages)}
+	e.mu.Unlock()
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, tied to ctx
 		cancel()
 		t.Fatalf("open tab: %v", err)
@@ -231,6 +247,16 @@ func (p *Page) Wait(what, js string, timeout time.Duration) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
 		p.t.Fatalf("waiting for %s (%s): %v", what, short(js), err)
 	}
+}
+
+// Type focuses the element and inserts text as one input event (Input.insertText), as an IME
+// or a paste would: one round trip instead of three key events per character.
+func (p *Page) Type(css, text string) {
+	p.t.Helper()
+	p.Do(chromedp.Focus(chromedp.CSS(css)), func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, input.InsertText, input.InsertTextParams{Text: text})
+		return chromedp.Void{}, err
+	})
 }
 
 // Navigate opens a path of the server.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,11 +97,11 @@ func (e *Engine) Analyze(text string) Analysis {
 	if n := len(text); n > textseg.MaxRunes { // cheap check first; count runes only when needed
 		a.Truncated = len([]rune(text[:min(n, textseg.MaxRunes*4+4)])) > textseg.MaxRunes
 	}
+	a.Entities = append(a.Entities, entity.Extract(text, now, e.catalog.Load())...)
 	if m := e.intent.Load(); m != nil {
-		p := m.Predict(text)
+		p := m.Predict(maskProducts(text, a.Entities, a.Lang))
 		a.Intent, a.Confidence, a.OOS, a.Top3 = p.Label, p.Confidence, p.OOS, p.Top
 	}
-	a.Entities = append(a.Entities, entity.Extract(text, now, e.catalog.Load())...)
 	a.Sentiment = sentiment.Analyze(e.sentiment.Load(), text)
 	return a
 }
@@ -275,3 +276,30 @@ func ModelBytes(m *classify.Model) ([]byte, error) {
 func ModelFromBytes(b []byte) (*classify.Model, error) { return classify.Load(bytes.NewReader(b)) }
 
 func detectLang(s string) string { return textseg.Lang(s) }
+
+// maskProducts replaces catalogue product mentions with a generic "this product" before intent
+// classification. A shop's product names are words the intent model never saw in training
+// ("AirBuds Pro 蓝牙耳机现在还有货吗"), and unknown words pull a short question towards
+// out-of-scope; what the customer asks about the product is what decides the intent.
+func maskProducts(text string, ents []entity.Entity, lang string) string {
+	generic := " 这款商品 "
+	if lang == "en" {
+		generic = " this product "
+	}
+	runes := []rune(text)
+	var b strings.Builder
+	last := 0
+	for _, e := range ents {
+		if e.Type != "product" || e.Start < last || e.End > len(runes) || e.Start >= e.End {
+			continue
+		}
+		b.WriteString(string(runes[last:e.Start]))
+		b.WriteString(generic)
+		last = e.End
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(string(runes[last:]))
+	return b.String()
+}

@@ -286,3 +286,19 @@ func TestDefaultModelCache(t *testing.T) {
 		t.Fatal("cache not disabled")
 	}
 }
+
+func TestMaskProducts(t *testing.T) {
+	ents := []entity.Entity{{Type: "product", Start: 0, End: 16}, {Type: "order_number", Start: 20, End: 33}}
+	if got := maskProducts("AirBuds Pro 蓝牙耳机现在还有货吗", ents[:1], "zh"); got != " 这款商品 现在还有货吗" {
+		t.Errorf("zh: %q", got)
+	}
+	if got := maskProducts("Do you have the TrailRunner Pro in stock?", []entity.Entity{{Type: "product", Start: 16, End: 31}}, "en"); got != "Do you have the  this product  in stock?" {
+		t.Errorf("en: %q", got)
+	}
+	if got := maskProducts("no products here", ents[1:], "en"); got != "no products here" {
+		t.Errorf("unchanged: %q", got)
+	}
+	if got := maskProducts("短", []entity.Entity{{Type: "product", Start: 0, End: 9}}, "zh"); got != "短" {
+		t.Errorf("out-of-range span must be ignored: %q", got)
+	}
+}

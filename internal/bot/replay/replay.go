@@ -94,10 +94,12 @@ type Expect struct {
 	ReplyLang     *string     `json:"reply_lang"`
 }
 
-// ExpectCase checks the after-sales case created or changed by the turn.
+// ExpectCase checks the after-sales case created or changed by the turn. AmountCents, when
+// given, is the money the case asks for (requested_cents: the refund, the price difference).
 type ExpectCase struct {
-	Type   string `json:"type"`
-	Status string `json:"status"`
+	Type        string `json:"type"`
+	Status      string `json:"status"`
+	AmountCents *int64 `json:"amount_cents,omitempty"`
 }
 
 // TurnResult is one line of the report.
@@ -209,6 +211,11 @@ func runOne(ctx context.Context, env Env, d Dialogue) ([]TurnResult, bool, error
 	custID, err := loadFixtures(ctx, a, d)
 	if err != nil {
 		return nil, false, fmt.Errorf("fixtures: %w", err)
+	}
+	// The fixtures add products; NLU recognises product names from the catalogue, as it does
+	// after a catalogue import in a running shop.
+	if err := a.RefreshCatalog(ctx); err != nil {
+		return nil, false, fmt.Errorf("refresh catalogue: %w", err)
 	}
 	lang := d.Lang
 	if lang == "" {
@@ -336,6 +343,12 @@ func check(e Expect, r TurnResult, replyLang string) []string {
 			f = append(f, fmt.Sprintf("aftersales.type: got %q, want %q", r.Aftersales.Type, e.Aftersales.Type))
 		case e.Aftersales.Status != "" && r.Aftersales.Status != e.Aftersales.Status:
 			f = append(f, fmt.Sprintf("aftersales.status: got %q, want %q", r.Aftersales.Status, e.Aftersales.Status))
+		case e.Aftersales.AmountCents != nil && (r.Aftersales.AmountCents == nil || *r.Aftersales.AmountCents != *e.Aftersales.AmountCents):
+			got := "none"
+			if r.Aftersales.AmountCents != nil {
+				got = fmt.Sprint(*r.Aftersales.AmountCents)
+			}
+			f = append(f, fmt.Sprintf("aftersales.amount_cents: got %s, want %d", got, *e.Aftersales.AmountCents))
 		}
 	}
 	for _, s := range e.ReplyContains {
@@ -361,9 +374,11 @@ func changedCase(ctx context.Context, db *store.DB, custID int64, before string)
 		return nil
 	}
 	var c ExpectCase
-	if err := db.QueryRow(ctx, `SELECT type, status FROM aftersales_cases WHERE customer_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1`, custID).Scan(&c.Type, &c.Status); err != nil {
+	var cents int64
+	if err := db.QueryRow(ctx, `SELECT type, status, requested_cents FROM aftersales_cases WHERE customer_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1`, custID).Scan(&c.Type, &c.Status, &cents); err != nil {
 		return nil
 	}
+	c.AmountCents = &cents
 	return &c
 }
 

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"time"
 
 	"kefu/internal/app"
 	"kefu/internal/commerce"
@@ -14,6 +15,10 @@ import (
 // apply to fixture items) and its published knowledge base (so policy questions have answers).
 func SeedShop(ctx context.Context, a *app.App) error {
 	err := a.DB.Tx(ctx, func(tx *store.Tx) error {
+		// Answers render {shop.name}; give the demo shop its name.
+		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('shop.name', ?, ?)`, "kefu", time.Now()); err != nil {
+			return err
+		}
 		for _, c := range content.Categories() {
 			if _, err := a.Commerce.UpsertCategory(ctx, tx, commerce.Category{Slug: c.Slug, NameZH: c.NameZH, NameEN: c.NameEN, NoReasonReturn: c.NoReasonReturn}); err != nil {
 				return err

@@ -158,3 +158,34 @@ export interface Category {
   name_en: string
   no_reason_return: boolean
 }
+
+export interface Conversation {
+  id: number
+  customer_id: number | null
+  channel: string
+  status: 'open' | 'waiting' | 'closed'
+  handled_by: 'bot' | 'agent'
+  assignee_id: number | null
+  team_id: number | null
+  subject: string
+  lang: string
+  created_at: string
+  updated_at: string
+  last_message_at: string | null
+}
+
+export interface Message {
+  id: number
+  conversation_id: number
+  sender_kind: 'customer' | 'bot' | 'agent' | 'system'
+  sender_id: number | null
+  content_type: string
+  body: string
+  payload: any
+  nlu: any
+  intent: string
+  lang: string
+  internal: boolean
+  client_msg_id: string | null
+  created_at: string
+}

@@ -15,6 +15,7 @@ import { Customers } from './pages/Customers'
 import { Orders } from './pages/Orders'
 import { Products } from './pages/Products'
 import { Users, WidgetSettings } from './pages/Console'
+import { Integrations } from './pages/Integrations'
 import './app.css'
 
 const storage = safeStorage()
@@ -31,13 +32,25 @@ const workspaceNav: NavItem[] = [
 const consoleNav: NavItem[] = [
   { href: '/console/users', label: 'nav.users', perm: 'users:read' },
   { href: '/console/widget', label: 'nav.widget' },
+  { href: '/console/integrations', label: 'nav.integrations', perm: 'settings:write' },
 ]
+
+// Which optional APIs does this server offer? The OpenAPI document (public) is the source of
+// truth. It is fetched once, from the first paint, in parallel with signing in.
+let apiPathsPromise: Promise<Set<string>> | null = null
+function apiPathsOnce(): Promise<Set<string>> {
+  apiPathsPromise ??= api<{ paths: Record<string, unknown> }>('GET', '/api/v1/openapi.json').then(
+    (doc) => new Set(Object.keys(doc.paths ?? {})),
+    () => new Set<string>(),
+  )
+  return apiPathsPromise
+}
 
 function App() {
   const [lang, setLangState] = useState<Lang>(() => pickLang(browserLangs(), storage?.getItem(LANG)))
   const [me, setMe] = useState<Me | null>(null)
   const [booting, setBooting] = useState(storage?.getItem(SIGNED_IN) === '1')
-  const [apiPaths, setApiPaths] = useState<Set<string>>(new Set())
+  const [apiPaths, setApiPaths] = useState<Set<string> | null>(null)
   const path = usePath()
   const t = useMemo(() => translator(appDicts, lang), [lang])
 
@@ -50,15 +63,12 @@ function App() {
     if (m.csrf_token) setCsrf(m.csrf_token)
     storage?.setItem(SIGNED_IN, '1')
     setMe(m)
-    // Which optional APIs does this server offer? The OpenAPI document is the source of truth.
-    api<{ paths: Record<string, unknown> }>('GET', '/api/v1/openapi.json').then(
-      (doc) => setApiPaths(new Set(Object.keys(doc.paths ?? {}))),
-      () => setApiPaths(new Set()),
-    )
+    apiPathsOnce().then(setApiPaths)
     if (path === '/' || path === '/login') navigate('/inbox', true)
   }
 
   useEffect(() => {
+    apiPathsOnce()
     if (!booting) return
     api<Me>('GET', '/api/v1/auth/me')
       .then(signedIn, (e) => {
@@ -80,14 +90,17 @@ function App() {
       storage?.removeItem(SIGNED_IN)
       setCsrf('')
       setMe(null)
+      setApiPaths(null)
       navigate('/login')
     },
     can: (p) => !!me?.permissions.includes(p),
+    has: (p) => !!apiPaths?.has(p),
   }
 
   let page
   if (booting) page = <Loading />
   else if (!me) page = <Login onSignedIn={signedIn} />
+  else if (!apiPaths) page = <Loading /> // pages choose their data source from the server's API
   else page = <Routes path={path} hasConversations={apiPaths.has('/api/v1/conversations')} />
   return <AppContext.Provider value={state}>{page}</AppContext.Provider>
 }
@@ -102,6 +115,7 @@ function Routes({ path, hasConversations }: { path: string; hasConversations: bo
     let body
     if (match('/console/users', path)) body = <Users />
     else if (match('/console/widget', path)) body = <WidgetSettings />
+    else if (match('/console/integrations', path)) body = <Integrations />
     else body = <NotFound />
     return (
       <Shell path={path} nav={consoleNav} area="console">
@@ -111,6 +125,7 @@ function Routes({ path, hasConversations }: { path: string; hasConversations: bo
   }
   let body
   if (match('/inbox', path)) body = <Inbox hasConversations={hasConversations} />
+  else if ((m = match('/inbox/:id', path))) body = <Inbox hasConversations={hasConversations} id={Number(m.id)} />
   else if (match('/customers', path)) body = <Customers />
   else if ((m = match('/customers/:id', path))) body = <Customers id={Number(m.id)} />
   else if (match('/orders', path)) body = <Orders />

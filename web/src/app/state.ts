@@ -11,6 +11,8 @@ export interface AppState {
   me: Me | null
   signOut(): void
   can(perm: string): boolean
+  /** has reports whether the server offers an API path (from its OpenAPI document). */
+  has(path: string): boolean
 }
 
 export const AppContext = createContext<AppState>(null as unknown as AppState)

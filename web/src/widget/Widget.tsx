@@ -27,6 +27,7 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
   const launcher = useRef<HTMLButtonElement>(null)
   const input = useRef<HTMLTextAreaElement>(null)
   const log = useRef<HTMLDivElement>(null)
+  const typingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const t: T = translator(widgetDicts, lang)
 
   const setLang = (l: Lang) => {
@@ -45,7 +46,7 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
   // Connect on first open only: a closed launcher costs the shop page nothing.
   useEffect(() => {
     if (!open || transport.current) return
-    transport.current = connect(config.base, visitor, lang, {
+    transport.current = connect(config.base, visitor, config.identity, lang, {
       message: (m) => setMessages((ms) => upsert(ms, m)),
       status: setStatus,
       typing: setTyping,
@@ -70,13 +71,15 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
     setTimeout(() => launcher.current?.focus(), 0)
   }
 
-  const send = (text: string) => {
+  const send = (text: string, reuseId?: string) => {
     const body = text.trim()
     if (!body) return
-    const id = 'c-' + randomId()
+    // A retry keeps its id: the server treats it as the same message (idempotent).
+    const id = reuseId ?? 'c-' + randomId()
     const m: ChatMessage = { id, from: 'customer', text: body, at: new Date().toISOString(), state: 'sending' }
     setMessages((ms) => [...ms, m])
     setDraft('')
+    stopTyping()
     const tr = transport.current
     const done = (state?: 'failed') => setMessages((ms) => ms.map((x) => (x.id === id ? { ...x, state } : x)))
     if (!tr) return done('failed')
@@ -86,9 +89,23 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
     )
   }
 
+  // Tell the agent we are typing: once at the start, and "stopped" after 3 s without keys.
+  const stopTyping = () => {
+    if (typingTimer.current !== undefined) {
+      clearTimeout(typingTimer.current)
+      typingTimer.current = undefined
+      transport.current?.typing(false)
+    }
+  }
+  const keyTyped = () => {
+    if (typingTimer.current === undefined) transport.current?.typing(true)
+    else clearTimeout(typingTimer.current)
+    typingTimer.current = setTimeout(stopTyping, 3000)
+  }
+
   const retry = (m: ChatMessage) => {
     setMessages((ms) => ms.filter((x) => x.id !== m.id))
-    send(m.text)
+    send(m.text, m.id)
   }
 
   const fg = textOn(config.color)
@@ -130,9 +147,9 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
             </button>
           </header>
           <div class="log" ref={log} role="log" aria-live="polite" aria-relevant="additions" tabIndex={0}>
-            <Bubble m={{ id: 'greeting', from: 'bot', text: config.greeting[lang], at: '' }} t={t} lang={lang} onQuick={send} />
+            <Bubble m={{ id: 'greeting', from: 'bot', text: config.greeting[lang], at: '' }} t={t} lang={lang} onQuick={(q) => send(q)} />
             {messages.map((m) => (
-              <Bubble key={m.id} m={m} t={t} lang={lang} onQuick={send} onRetry={retry} />
+              <Bubble key={m.id} m={m} t={t} lang={lang} onQuick={(q) => send(q)} onRetry={retry} />
             ))}
             {typing && <p class="typing">{t('typing')}</p>}
           </div>
@@ -162,7 +179,10 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
               maxLength={2000}
               value={draft}
               placeholder={t('placeholder')}
-              onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+              onInput={(e) => {
+                setDraft((e.target as HTMLTextAreaElement).value)
+                keyTyped()
+              }}
               onKeyDown={(e) => {
                 if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
                   e.preventDefault()
@@ -211,7 +231,7 @@ function Bubble({ m, t, lang, onQuick, onRetry }: { m: ChatMessage; t: T; lang: 
   const mine = m.from === 'customer'
   return (
     <div class={`msg ${mine ? 'mine' : 'theirs'} from-${m.from}`}>
-      <span class="sr-only">{t(m.from === 'customer' ? 'you' : m.from)}: </span>
+      {mine ? <span class="sr-only">{t('you')}: </span> : <small class="who">{t(m.from as 'bot' | 'agent' | 'system')}</small>}
       {m.text && <p class="bubble">{m.text}</p>}
       {m.card && m.card.kind === 'order' && <OrderCardView c={m.card} t={t} lang={lang} />}
       {m.card && m.card.kind === 'case' && <CaseCardView c={m.card} t={t} lang={lang} />}

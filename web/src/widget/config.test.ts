@@ -48,3 +48,12 @@ describe('contrast', () => {
     expect(textOn('#1f6feb')).toBe('#ffffff')
   })
 })
+
+describe('identity', () => {
+  it('needs both a customer id and a 64-hex signature', () => {
+    const sig = 'a'.repeat(64)
+    expect(parseConfig({ customerId: 'c-1', signature: sig }, '', 'https://s.example/').identity).toEqual({ externalId: 'c-1', signature: sig, name: '' })
+    expect(parseConfig({ customerId: 'c-1', signature: 'nope' }, '', 'https://s.example/').identity).toBeNull()
+    expect(parseConfig({ signature: sig }, '', 'https://s.example/').identity).toBeNull()
+  })
+})

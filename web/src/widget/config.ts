@@ -4,7 +4,8 @@
 //   <script src="https://kefu.example.com/widget.js" async
 //           data-color="#e4393c" data-title="小店客服" data-greeting-zh="您好！" data-greeting-en="Hi!"
 //           data-quick-replies-zh="我的订单到哪了？|我要退货" data-quick-replies-en="Where is my order?|I want a return"
-//           data-logo="https://shop.example.com/logo.png" data-position="right" data-lang="auto"></script>
+//           data-logo="https://shop.example.com/logo.png" data-position="right" data-lang="auto"
+//           data-customer-id="c-1001" data-signature="<hex HMAC-SHA256 of c-1001, made by the shop's server>"></script>
 //
 // Every value is validated; anything invalid falls back to the default, never breaking the page.
 import type { Lang } from '../shared/i18n'
@@ -19,6 +20,9 @@ export interface WidgetConfig {
   position: 'right' | 'left'
   lang: Lang | 'auto'
   open: boolean
+  // A signed-in shop customer: the shop's server renders data-customer-id and
+  // data-signature = hex HMAC-SHA256(widget identity secret, customer id).
+  identity: { externalId: string; signature: string; name: string } | null
 }
 
 export const DEFAULT_COLOR = '#1f6feb'
@@ -85,6 +89,10 @@ export function parseConfig(data: Record<string, string | undefined>, scriptSrc:
     position: data.position === 'left' ? 'left' : 'right',
     lang,
     open: data.open === 'true',
+    identity:
+      data.customerId && /^[0-9a-f]{64}$/.test(data.signature ?? '')
+        ? { externalId: text(data.customerId, 100), signature: data.signature!, name: text(data.customerName, 100) }
+        : null,
   }
 }
 

@@ -62,6 +62,8 @@ export interface Handlers {
 export interface Transport {
   /** send delivers the customer's text; it rejects when the message could not be sent. */
   send(text: string, clientId: string): Promise<void>
+  /** typing tells the agent the customer started (true) or stopped typing; best effort. */
+  typing(on: boolean): void
   close(): void
 }
 
@@ -149,7 +151,7 @@ class HTTPError extends Error {
  * replays whatever arrived while the connection was down: a reconnect loses no messages.
  * Sending goes over HTTP with an idempotency key, so a retry never duplicates a message.
  */
-export function connect(base: string, visitor: Visitor, lang: string, h: Handlers): Transport {
+export function connect(base: string, visitor: Visitor, identity: { externalId: string; signature: string; name: string } | null, lang: string, h: Handlers): Transport {
   const wireLang = lang === 'en' ? 'en' : 'zh'
   let token = visitor.token ?? ''
   let conversationId = 0
@@ -222,7 +224,9 @@ export function connect(base: string, visitor: Visitor, lang: string, h: Handler
   }
 
   const start = async () => {
-    const s = await call<{ visitor_token: string }>('POST', '/api/v1/widget/session', { visitor_token: token, lang: wireLang })
+    const req: Record<string, string> = { visitor_token: token, lang: wireLang }
+    if (identity) Object.assign(req, { external_id: identity.externalId, signature: identity.signature, name: identity.name })
+    const s = await call<{ visitor_token: string }>('POST', '/api/v1/widget/session', req)
     token = s.visitor_token
     h.visitor?.({ ...visitor, token })
     const list = await call<{ items: { id: number; status: string }[] }>('GET', '/api/v1/widget/conversations')
@@ -251,6 +255,9 @@ export function connect(base: string, visitor: Visitor, lang: string, h: Handler
       }
       const res = await call<{ message: WireMessage }>('POST', `/api/v1/widget/conversations/${conversationId}/messages`, { body: text, client_msg_id: clientId })
       deliver(res.message)
+    },
+    typing(on: boolean) {
+      if (ws && ws.readyState === WebSocket.OPEN && conversationId) ws.send(JSON.stringify({ type: 'typing', conversation_id: conversationId, typing: on }))
     },
     close() {
       closed = true

@@ -121,7 +121,9 @@ export function snippet(origin: string, s: { color: string; titleZh: string; tit
 }
 
 export function WidgetSettings() {
-  const { t } = useApp()
+  const { t, can } = useApp()
+  const [secret, setSecret] = useState('')
+  const [secretError, setSecretError] = useState<unknown>(null)
   const [s, setS] = useState({ color: '#1f6feb', titleZh: '', titleEn: '', greetingZh: '', greetingEn: '', position: 'right' })
   const [copied, setCopied] = useState(false)
   const set = (k: keyof typeof s) => (e: Event) => setS({ ...s, [k]: (e.target as HTMLInputElement).value })
@@ -174,6 +176,22 @@ export function WidgetSettings() {
           {t('widget.demo')}
         </a>
       </p>
+      <h2>{t('widget.identity')}</h2>
+      <p>{t('widget.identityIntro')}</p>
+      <pre class="code">
+        <code>{'<script src="' + location.origin + '/widget.js" async data-customer-id="c-1001" data-signature="…64 hex…"></script>'}</code>
+      </pre>
+      {can('settings:write') &&
+        (secret ? (
+          <pre class="code" data-testid="identity-secret">
+            <code>{secret}</code>
+          </pre>
+        ) : (
+          <button type="button" class="ghost" onClick={() => api<{ secret: string }>('GET', '/api/v1/widget/identity-secret').then((r) => setSecret(r.secret), setSecretError)}>
+            {t('widget.showSecret')}
+          </button>
+        ))}
+      {secretError != null && <ErrorBox error={secretError} />}
     </section>
   )
 }

@@ -11,7 +11,7 @@ const PAGE = 100
 
 /** usePaged loads a list page by page (for the virtual lists); a change of deps starts over. */
 export function usePaged<T>(path: string, params: Record<string, string | number | undefined>, deps: unknown[]) {
-  const [state, setState] = useState({ items: [] as T[], more: true, busy: false, error: null as unknown })
+  const [state, setState] = useState({ items: [] as T[], more: true, busy: false, error: null as unknown, loaded: false })
   const gen = useRef(0)
   const busy = useRef(false)
   const load = async (offset: number) => {
@@ -21,7 +21,7 @@ export function usePaged<T>(path: string, params: Record<string, string | number
     try {
       const page = await api<Page<T>>('GET', path + query({ ...params, limit: PAGE, offset }))
       if (g !== gen.current) return
-      setState((s) => ({ items: offset === 0 ? page.items : [...s.items, ...page.items], more: !!page.has_more, busy: false, error: null }))
+      setState((s) => ({ items: offset === 0 ? page.items : [...s.items, ...page.items], more: !!page.has_more, busy: false, error: null, loaded: true }))
     } catch (e) {
       if (g === gen.current) setState((s) => ({ ...s, busy: false, error: e }))
     } finally {
@@ -30,7 +30,7 @@ export function usePaged<T>(path: string, params: Record<string, string | number
   }
   useEffect(() => {
     gen.current++
-    setState({ items: [], more: true, busy: false, error: null })
+    setState({ items: [], more: true, busy: false, error: null, loaded: false })
     load(0)
   }, deps)
   return {
@@ -121,10 +121,28 @@ export function Customers({ id }: { id?: number }) {
   )
 }
 
+interface View360 {
+  customer: Customer
+  orders: Order[]
+  order_stats: { count: number; spent_cents: number; refunded_cents: number }
+  conversations: { id: number; status: string; handled_by: string; subject: string; created_at: string; last_message_at: string | null }[]
+  tickets: { id: number; subject: string; category: string; priority: string; status: string; created_at: string }[]
+  aftersales_cases: { id: number; type: string; status: string; order_id: number | null; refunded_cents: number; created_at: string }[]
+  csat: { ticket_id: number | null; score: number; comment: string; created_at: string }[]
+  sentiment_trend: { day: string; score: number; messages: number }[]
+  recent_behaviour: { kind: string; product_id: number | null; query?: string; at: string }[]
+}
+
+/**
+ * Customer360 shows who the customer is and everything they did with the shop. It uses
+ * GET /customers/{id}/360 when the server has it, else the customer and their orders.
+ */
 export function Customer360({ id }: { id: number }) {
-  const { t, lang, can } = useApp()
-  const c = useAsync(() => api<Customer>('GET', `/api/v1/customers/${id}`), [id])
-  const orders = useAsync(() => api<Page<Order>>('GET', '/api/v1/orders' + query({ customer_id: id, limit: 20, sort: '-placed_at' })), [id])
+  const { t, lang, can, has } = useApp()
+  const full = has('/api/v1/customers/{id}/360')
+  const v = useAsync(async (): Promise<View360 | null> => (full ? api<View360>('GET', `/api/v1/customers/${id}/360`) : null), [id, full])
+  const c = useAsync(() => (full ? Promise.resolve(null) : api<Customer>('GET', `/api/v1/customers/${id}`)), [id, full])
+  const orders = useAsync(() => (full ? Promise.resolve(null) : api<Page<Order>>('GET', '/api/v1/orders' + query({ customer_id: id, limit: 20, sort: '-placed_at' }))), [id, full])
   const [contact, setContact] = useState<{ phone?: string; email?: string } | null>(null)
   const [openOrder, setOpenOrder] = useState<number | null>(null)
   const [revealError, setRevealError] = useState<unknown>(null)
@@ -133,10 +151,16 @@ export function Customer360({ id }: { id: number }) {
     setOpenOrder(null)
   }, [id])
 
-  if (c.error) return <ErrorBox error={c.error} onRetry={c.reload} />
-  if (!c.data) return <Loading />
-  const cu = c.data
-  const spent = (orders.data?.items ?? []).filter((o) => o.status !== 'cancelled').reduce((s, o) => s + o.total_cents - o.refunded_cents, 0)
+  const err = v.error ?? c.error
+  if (err) return <ErrorBox error={err} onRetry={() => (full ? v.reload() : c.reload())} />
+  const cu = full ? v.data?.customer : c.data
+  if (!cu) return <Loading />
+  const orderList = full ? v.data?.orders ?? [] : orders.data?.items ?? []
+  const spent = full
+    ? (v.data?.order_stats.spent_cents ?? 0) - (v.data?.order_stats.refunded_cents ?? 0)
+    : orderList.filter((o) => o.status !== 'cancelled').reduce((s, o) => s + o.total_cents - o.refunded_cents, 0)
+  const csat = v.data?.csat ?? []
+  const trend = v.data?.sentiment_trend ?? []
 
   return (
     <article class="c360" data-testid="customer-360">
@@ -159,19 +183,21 @@ export function Customer360({ id }: { id: number }) {
         <dd>
           {contact ? `${contact.phone ?? ''} ${contact.email ?? ''}` : `${cu.phone} ${cu.email}`}
           {!contact && can('customers:write') && (
-            <button
-              type="button"
-              class="link"
-              onClick={() =>
-                api<{ phone?: string; email?: string }>('POST', `/api/v1/customers/${id}/reveal`).then(setContact, setRevealError)
-              }
-            >
+            <button type="button" class="link" onClick={() => api<{ phone?: string; email?: string }>('POST', `/api/v1/customers/${id}/reveal`).then(setContact, setRevealError)}>
               {t('c360.reveal')}
             </button>
           )}
         </dd>
         <dt>{t('c360.tags')}</dt>
-        <dd>{(cu.tags ?? []).length ? (cu.tags ?? []).map((x) => <span class="tag" key={x}>{x}</span>) : '—'}</dd>
+        <dd>
+          {(cu.tags ?? []).length
+            ? (cu.tags ?? []).map((x) => (
+                <span class="tag" key={x}>
+                  {x}
+                </span>
+              ))
+            : '—'}
+        </dd>
         <dt>{t('c360.lang')}</dt>
         <dd>{cu.lang}</dd>
         <dt>{t('c360.since')}</dt>
@@ -183,7 +209,26 @@ export function Customer360({ id }: { id: number }) {
           {t('c360.marketing')} {cu.consent_marketing ? '✓' : '✗'} · {t('c360.profiling')} {cu.consent_profiling ? '✓' : '✗'}
         </dd>
         <dt>{t('c360.lifetime')}</dt>
-        <dd>{orders.data ? money(spent, lang) : '…'}</dd>
+        <dd>
+          {money(spent, lang)}
+          {full && v.data && <span class="muted small"> · {t('c360.orderCount', { n: v.data.order_stats.count })}</span>}
+        </dd>
+        {full && (
+          <>
+            <dt>{t('c360.csat')}</dt>
+            <dd>{csat.length ? t('c360.csatAvg', { avg: (csat.reduce((s, x) => s + x.score, 0) / csat.length).toFixed(1), n: csat.length }) : '—'}</dd>
+            <dt>{t('c360.sentiment')}</dt>
+            <dd class="sentiment">
+              {trend.length
+                ? trend.slice(-7).map((p) => (
+                    <span key={p.day} class={`senti ${p.score < -0.2 ? 'neg' : p.score > 0.2 ? 'pos' : 'neu'}`} title={`${p.day}: ${p.score.toFixed(2)} (${p.messages})`}>
+                      {p.score < -0.2 ? '☹' : p.score > 0.2 ? '☺' : '·'}
+                    </span>
+                  ))
+                : '—'}
+            </dd>
+          </>
+        )}
       </dl>
       {revealError != null && <ErrorBox error={revealError} />}
       {(cu.addresses ?? []).length > 0 && (
@@ -203,9 +248,9 @@ export function Customer360({ id }: { id: number }) {
       <section>
         <h3>{t('c360.orders')}</h3>
         {orders.error != null && <ErrorBox error={orders.error} onRetry={orders.reload} />}
-        {orders.data && orders.data.items.length === 0 && <p class="muted">{t('c360.noOrders')}</p>}
+        {(full ? !!v.data : !!orders.data) && orderList.length === 0 && <p class="muted">{t('c360.noOrders')}</p>}
         <ul class="plain orders-mini">
-          {(orders.data?.items ?? []).map((o) => (
+          {orderList.map((o) => (
             <li key={o.id}>
               <button type="button" class="order-line" aria-expanded={openOrder === o.id} onClick={() => setOpenOrder(openOrder === o.id ? null : o.id)}>
                 <span class="mono">{o.number}</span>
@@ -218,6 +263,57 @@ export function Customer360({ id }: { id: number }) {
           ))}
         </ul>
       </section>
+      {full && v.data && (
+        <>
+          <section>
+            <h3>{t('c360.conversations')}</h3>
+            {v.data.conversations.length === 0 && <p class="muted">{t('c360.none')}</p>}
+            <ul class="plain">
+              {v.data.conversations.map((x) => (
+                <li key={x.id}>
+                  <A href={`/inbox/${x.id}`}>{x.subject || t('conv.title', { id: x.id })}</A>{' '}
+                  <span class="badge">{t(('conv.status.' + x.status) as 'conv.status.open')}</span>{' '}
+                  <span class="muted small">{dateTime(x.last_message_at ?? x.created_at, lang)}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section>
+            <h3>{t('c360.tickets')}</h3>
+            {v.data.tickets.length === 0 && <p class="muted">{t('c360.none')}</p>}
+            <ul class="plain">
+              {v.data.tickets.map((x) => (
+                <li key={x.id}>
+                  #{x.id} {x.subject} <span class="badge">{x.status}</span> <span class="muted small">{x.priority}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section>
+            <h3>{t('c360.cases')}</h3>
+            {v.data.aftersales_cases.length === 0 && <p class="muted">{t('c360.none')}</p>}
+            <ul class="plain">
+              {v.data.aftersales_cases.map((x) => (
+                <li key={x.id}>
+                  #{x.id} {x.type} <span class="badge">{x.status}</span> {x.refunded_cents > 0 && money(x.refunded_cents, lang)}
+                </li>
+              ))}
+            </ul>
+          </section>
+          {v.data.recent_behaviour.length > 0 && (
+            <section>
+              <h3>{t('c360.behaviour')}</h3>
+              <ul class="plain small">
+                {v.data.recent_behaviour.slice(0, 8).map((b, i) => (
+                  <li key={i}>
+                    {b.kind} {b.query ? `“${b.query}”` : b.product_id ? `#${b.product_id}` : ''} <span class="muted">{dateTime(b.at, lang)}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </>
+      )}
     </article>
   )
 }

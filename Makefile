@@ -17,6 +17,7 @@ run: build
 ## KEFU_TEST_POSTGRES_URL is set), then a summary of what ran on which database
 test: web
 	go vet ./...
+	@if [ -d web/node_modules ]; then cd web && npm test --silent; else echo "note: web/node_modules missing; front-end unit tests skipped"; fi
 	scripts/test.sh
 
 ## web: build the front end into internal/web/dist (skipped, with a note, when npm is absent)

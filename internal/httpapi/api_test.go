@@ -402,3 +402,28 @@ func TestCustomersOrdersAndPrivacy(t *testing.T) {
 func itoa(i int) string        { return strconv.Itoa(i) }
 func pad(i int) string         { return fmt.Sprintf("%04d", i) }
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+func TestWidgetCORSOnlyOnWidgetEndpoints(t *testing.T) {
+	env := apptest.Start(t, storetest.OpenSQLite(t))
+	req, _ := http.NewRequest("OPTIONS", env.Server.URL+"/api/v1/widget/session", nil)
+	req.Header.Set("Origin", "https://shop.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "X-Visitor-Token") {
+		t.Fatalf("widget preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ = http.NewRequest("OPTIONS", env.Server.URL+"/api/v1/customers", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("staff endpoint allowed a cross-origin caller: %v", resp.Header)
+	}
+}

@@ -121,7 +121,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusNotFound, errorBody{&apperr.Error{Status: 404, Code: "route_not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}})
 	})
-	s.handler = s.recoverer(mux)
+	s.handler = s.recoverer(widgetCORS(mux))
 	return s.handler
 }
 
@@ -182,6 +182,28 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 		}
 	}
 	return p, nil
+}
+
+// widgetCORS lets the chat widget on a shop's own domain call the widget API. The widget
+// authenticates with the X-Visitor-Token header (never cookies), so any origin may call it
+// without exposing staff sessions; staff endpoints get no CORS headers at all.
+func widgetCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/v1/widget/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, X-Visitor-Token")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Max-Age", "600")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recoverer turns a panic into a logged 500 so one bad request never takes the server down.

@@ -1,8 +1,12 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -43,13 +47,35 @@ func TestConversationREST(t *testing.T) {
 		if !again.Duplicate || again.Message.ID != first.Message.ID {
 			t.Fatalf("idempotent resend: %+v", again)
 		}
+		// A shop server (API token) relays its customer's words; a signed-in agent may not.
+		var tok struct{ Token string }
+		env.JSON(t, auth.RoleAdmin, "POST", "/api/v1/api-tokens", map[string]any{"name": "shop backend"}, 201, &tok)
+		status, raw := env.Do(t, auth.RoleAgent, "POST", path, map[string]any{"body": "x", "sender": "customer"})
+		if status != 403 {
+			t.Fatalf("agent speaking as the customer: %d %s", status, raw)
+		}
+		shop := func(body map[string]any) (int, []byte) {
+			b, _ := json.Marshal(body)
+			req, _ := http.NewRequest("POST", env.Server.URL+path, bytes.NewReader(b))
+			req.Header.Set("Authorization", "Bearer "+tok.Token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, out
+		}
 		// Another sender cannot claim the key (and learns nothing about the stored message).
-		status, raw := env.Do(t, auth.RoleAgent, "POST", path, map[string]any{"body": "x", "client_msg_id": "k1", "sender": "customer"})
+		status, raw = shop(map[string]any{"body": "x", "client_msg_id": "k1", "sender": "customer"})
 		if status != 409 || apptest.ErrorCode(raw) != "client_msg_id_taken" {
 			t.Fatalf("key clash: %d %s", status, raw)
 		}
 		env.JSON(t, auth.RoleAgent, "POST", path, map[string]any{"body": "customer is VIP", "internal": true}, 201, nil)
-		env.JSON(t, auth.RoleAgent, "POST", path, map[string]any{"body": "where is my parcel", "sender": "customer"}, 201, nil)
+		if status, raw = shop(map[string]any{"body": "where is my parcel", "sender": "customer"}); status != 201 {
+			t.Fatalf("shop relay: %d %s", status, raw)
+		}
 
 		var page struct {
 			Items       []conversation.Message

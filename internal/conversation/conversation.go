@@ -139,7 +139,7 @@ type Limits struct {
 // DefaultLimits are generous for people and tight for scripts.
 func DefaultLimits() Limits {
 	return Limits{MaxBodyChars: 4000, MaxFrameBytes: 64 << 10, SendPerSecond: 5, SendBurst: 20,
-		FramesPerSecond: 30, FramesBurst: 60, SessionsPerSecond: 2, SessionsBurst: 30}
+		FramesPerSecond: 30, FramesBurst: 60, SessionsPerSecond: 10, SessionsBurst: 100}
 }
 
 // SetLimits replaces the limits (tests and operators tune them; rate limiters start afresh).

@@ -83,6 +83,9 @@ type NewMessage struct {
 	Lang           string
 }
 
+// maxGeneratedChars bounds bot and system messages, which kefu writes itself.
+const maxGeneratedChars = 32000
+
 // senders that clients may claim; bot and system messages only come from inside kefu.
 var senderKinds = []string{"customer", "agent", "bot", "system"}
 var contentTypes = []string{"text", "image", "voice", "card"}
@@ -101,7 +104,11 @@ func (s *Service) validate(m *NewMessage) error {
 		return apperr.New(400, "invalid_utf8", "body is not valid UTF-8")
 	}
 	var err error
-	if m.Body, err = text("body", m.Body, s.Limits.MaxBodyChars); err != nil {
+	maxChars := s.Limits.MaxBodyChars
+	if m.SenderKind == "bot" || m.SenderKind == "system" {
+		maxChars = max(maxChars, maxGeneratedChars) // knowledge-base answers can be long
+	}
+	if m.Body, err = text("body", m.Body, maxChars); err != nil {
 		return err
 	}
 	if m.Body == "" && m.Payload == nil {
@@ -128,81 +135,119 @@ var errDuplicate = errors.New("duplicate client_msg_id")
 //
 // Post runs its own transaction because delivery must follow the commit.
 func (s *Service) Post(ctx context.Context, in NewMessage) (msg *Message, duplicate bool, err error) {
-	if err := s.validate(&in); err != nil {
+	ms, dup, err := s.post(ctx, []NewMessage{in})
+	if err != nil {
 		return nil, false, err
 	}
-	payload := "{}"
-	if in.Payload != nil {
-		b, err := json.Marshal(in.Payload)
-		if err != nil {
-			return nil, false, apperr.Invalid("payload", "must be JSON")
+	return ms[0], dup, nil
+}
+
+type encodedMessage struct {
+	NewMessage
+	payload, nlu string
+}
+
+// post stores messages of one conversation in one transaction, in order (the bot's replies
+// to a message go in together). Duplicate detection applies to a single message.
+func (s *Service) post(ctx context.Context, ins []NewMessage) (out []*Message, duplicate bool, err error) {
+	enc := make([]encodedMessage, len(ins))
+	customer := false
+	for i, in := range ins {
+		if in.ConversationID != ins[0].ConversationID {
+			return nil, false, fmt.Errorf("conversation: one batch, one conversation")
 		}
-		payload = string(b)
-	}
-	nlu := "{}"
-	if in.NLU != nil {
-		b, err := json.Marshal(in.NLU)
-		if err != nil {
+		if err := s.validate(&in); err != nil {
 			return nil, false, err
 		}
-		nlu = string(b)
+		e := encodedMessage{NewMessage: in, payload: "{}", nlu: "{}"}
+		if in.Payload != nil {
+			b, err := json.Marshal(in.Payload)
+			if err != nil {
+				return nil, false, apperr.Invalid("payload", "must be JSON")
+			}
+			e.payload = string(b)
+		}
+		if in.NLU != nil {
+			b, err := json.Marshal(in.NLU)
+			if err != nil {
+				return nil, false, err
+			}
+			e.nlu = string(b)
+		}
+		enc[i] = e
+		customer = customer || in.SenderKind == "customer"
 	}
+	convID := ins[0].ConversationID
 	var prevID int64
 	now := s.Now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		out = out[:0]
 		// Locking the conversation row first serialises writers of this conversation, which
 		// is what makes ids grow in commit order within it (see the package comment). A
 		// customer writing into a closed conversation reopens it.
 		res, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
 			status = CASE WHEN ? AND status = 'closed' THEN 'open' ELSE status END,
 			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END
-			WHERE id = ?`, now, now, in.SenderKind == "customer", in.SenderKind == "customer", in.ConversationID)
+			WHERE id = ?`, now, now, customer, customer, convID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFound("conversation")
 		}
-		if in.ClientMsgID != "" {
-			m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND client_msg_id = ?`, in.ConversationID, in.ClientMsgID))
-			if err == nil {
-				// The key is only a duplicate of the same sender's message; anything else is
-				// a clash, and must not hand the stored message (maybe an internal note) to
-				// whoever guessed the key.
-				if m.SenderKind != in.SenderKind || (m.SenderID == nil) != (in.SenderID == 0) || (m.SenderID != nil && *m.SenderID != in.SenderID) {
-					return apperr.Conflict("client_msg_id_taken", "client_msg_id is already used in this conversation by another sender; use a fresh unique id")
-				}
-				msg = m
-				return errDuplicate
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?`, convID).Scan(&prevID); err != nil {
+			return err
+		}
+		for _, in := range enc {
+			// A resent client_msg_id hits the unique index and inserts nothing.
+			m, err := scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, sender_kind, sender_id, content_type, body, payload, nlu, intent, lang, internal, client_msg_id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id, client_msg_id) DO NOTHING RETURNING `+msgColumns,
+				convID, in.SenderKind, nullID(in.SenderID), in.ContentType, in.Body, in.payload, in.nlu, in.Intent, in.Lang, in.Internal, nullStr(in.ClientMsgID), now))
+			if store.IsNoRows(err) && in.ClientMsgID != "" {
+				return s.duplicate(ctx, tx, convID, in.NewMessage, &out)
 			}
-			if !store.IsNoRows(err) {
+			if err != nil {
 				return err
 			}
+			out = append(out, m)
 		}
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?`, in.ConversationID).Scan(&prevID); err != nil {
-			return err
-		}
-		m, err := scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, sender_kind, sender_id, content_type, body, payload, nlu, intent, lang, internal, client_msg_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+msgColumns,
-			in.ConversationID, in.SenderKind, nullID(in.SenderID), in.ContentType, in.Body, payload, nlu, in.Intent, in.Lang, in.Internal, nullStr(in.ClientMsgID), now))
-		if err != nil {
-			return err
-		}
-		msg = m
-		if tx.Dialect() == store.Postgres {
-			// NOTIFY is transactional: other instances hear of the message only if it commits.
-			_, err = tx.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(Event{Kind: EventMessage, ConversationID: m.ConversationID, MessageID: m.ID}, s.Instance))
-		}
-		return err
+		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return msg, true, nil
+		return out, true, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	s.Broker.Publish(Event{Kind: EventMessage, ConversationID: msg.ConversationID, MessageID: msg.ID, PrevID: prevID, Message: msg})
-	return msg, false, nil
+	for _, m := range out {
+		s.Broker.Publish(Event{Kind: EventMessage, ConversationID: convID, MessageID: m.ID, PrevID: prevID, Message: m})
+		prevID = m.ID
+	}
+	// Other instances are told after the commit, not by a NOTIFY inside the transaction:
+	// PostgreSQL serialises the commits of notifying transactions (a global lock held across
+	// the WAL flush), which capped the whole system at a few hundred messages per second. A
+	// wake-up lost to a crash right here only delays delivery: the next event of the
+	// conversation, or a reconnect, reads everything after the receiver's last id.
+	if s.DB.Dialect() == store.Postgres {
+		last := out[len(out)-1]
+		s.notify(ctx, Event{Kind: EventMessage, ConversationID: convID, MessageID: last.ID})
+	}
+	return out, false, nil
+}
+
+// duplicate loads the message stored under in's client_msg_id. The key is only a duplicate
+// of the same sender's message; anything else is a clash, and must not hand the stored
+// message (maybe an internal note) to whoever guessed the key.
+func (s *Service) duplicate(ctx context.Context, tx *store.Tx, convID int64, in NewMessage, out *[]*Message) error {
+	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND client_msg_id = ?`, convID, in.ClientMsgID))
+	if err != nil {
+		return err
+	}
+	if m.SenderKind != in.SenderKind || (m.SenderID == nil) != (in.SenderID == 0) || (m.SenderID != nil && *m.SenderID != in.SenderID) {
+		return apperr.Conflict("client_msg_id_taken", "client_msg_id is already used in this conversation by another sender; use a fresh unique id")
+	}
+	*out = []*Message{m}
+	return errDuplicate // rolls back the conversation update
 }
 
 // MaxPage is the most messages one Messages call returns.
@@ -276,8 +321,13 @@ func (s *Service) MarkRead(ctx context.Context, conversationID int64, readerKind
 func (s *Service) Signal(ctx context.Context, ev Event) {
 	s.Broker.Publish(ev)
 	if s.DB.Dialect() == store.Postgres {
-		if _, err := s.DB.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(ev, s.Instance)); err != nil {
-			s.Log.Warn("realtime notify failed", "kind", ev.Kind, "err", err)
-		}
+		s.notify(ctx, ev)
+	}
+}
+
+// notify tells the other instances (PostgreSQL only); a failure is logged, never fatal.
+func (s *Service) notify(ctx context.Context, ev Event) {
+	if _, err := s.DB.Exec(context.WithoutCancel(ctx), `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(ev, s.Instance)); err != nil {
+		s.Log.Warn("realtime notify failed", "kind", ev.Kind, "err", err)
 	}
 }

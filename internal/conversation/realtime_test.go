@@ -241,5 +241,6 @@ func TestCrossCustomerAccessRefused(t *testing.T) {
 func relaxed() conversation.Limits {
 	l := conversation.DefaultLimits()
 	l.SendPerSecond, l.SendBurst, l.FramesPerSecond, l.FramesBurst = 1000, 1000, 1000, 1000
+	l.SessionsPerSecond, l.SessionsBurst = 1000, 1000
 	return l
 }

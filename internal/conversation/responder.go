@@ -76,12 +76,15 @@ func (s *Service) Respond(ctx context.Context, msg *Message) {
 		s.Log.Error("responder failed", "conversation", conv.ID, "message", msg.ID, "err", err)
 		return
 	}
-	for _, o := range outs {
-		_, _, err := s.Post(ctx, NewMessage{ConversationID: conv.ID, SenderKind: "bot", ContentType: o.ContentType, Body: o.Body,
-			Payload: o.Payload, Internal: o.Internal, Intent: o.Intent, NLU: o.NLU, Lang: o.Lang})
-		if err != nil {
-			s.Log.Error("responder: post reply", "conversation", conv.ID, "err", err)
-			return
-		}
+	if len(outs) == 0 {
+		return
+	}
+	replies := make([]NewMessage, len(outs))
+	for i, o := range outs {
+		replies[i] = NewMessage{ConversationID: conv.ID, SenderKind: "bot", ContentType: o.ContentType, Body: o.Body,
+			Payload: o.Payload, Internal: o.Internal, Intent: o.Intent, NLU: o.NLU, Lang: o.Lang}
+	}
+	if _, _, err := s.post(ctx, replies); err != nil {
+		s.Log.Error("responder: post replies", "conversation", conv.ID, "err", err)
 	}
 }

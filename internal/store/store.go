@@ -39,6 +39,9 @@ type DB struct {
 	SQL     *sql.DB
 	dialect Dialect
 	rebinds sync.Map // query text -> rebound text (PostgreSQL only)
+	// writeMu serialises transactions on SQLite, which has one writer at a time: waiting on a
+	// mutex is far cheaper than SQLite's own busy-wait retry loop when two writers collide.
+	writeMu sync.Mutex
 }
 
 // Dialect reports the engine.
@@ -121,6 +124,10 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise (and on panic),
 // so a failed multi-row change never leaves half-written data.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.dialect == SQLite {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
 	sqlTx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -7,11 +7,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 
+	"kefu/internal/app"
+	"kefu/internal/kb"
 	"kefu/internal/kb/search"
 )
 
 func init() {
+	// kefu serve builds the knowledge-base index from the database before taking traffic, so
+	// the first customer question does not pay for it.
+	backgroundStarters = append(backgroundStarters, func(ctx context.Context, a *app.App) error {
+		if a.Server.Services.KB == nil {
+			return nil
+		}
+		return a.Server.Services.KB.Load(ctx)
+	})
 	register(&command{
 		name:    "kb",
 		summary: "knowledge base: import, export and evaluate retrieval",
@@ -112,9 +124,147 @@ func readFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 }
 
 func kbImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("TODO")
+	fs := flag.NewFlagSet("kb import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "", "csv or markdown (default: markdown for a folder, csv for a file)")
+	authorEmail := fs.String("author-email", "", "staff user recorded as the author of the imported versions")
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("give one PATH: a CSV file or a folder of Markdown files")
+	}
+	path := fs.Arg(0)
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if *format == "" {
+		*format = "csv"
+		if st.IsDir() {
+			*format = "markdown"
+		}
+	}
+	a, err := openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc := a.Server.Services.KB
+	var author int64
+	if *authorEmail != "" {
+		if err := a.DB.QueryRow(ctx, `SELECT id FROM users WHERE email = ?`, *authorEmail).Scan(&author); err != nil {
+			return fmt.Errorf("--author-email: no staff user %q", *authorEmail)
+		}
+	}
+	var rep *kb.ImportReport
+	switch *format {
+	case "csv":
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rep, err = svc.ImportCSV(ctx, f, author)
+		if err != nil {
+			return err
+		}
+	case "markdown":
+		files, err := readMarkdownDir(path, st.IsDir())
+		if err != nil {
+			return err
+		}
+		rep, err = svc.ImportMarkdown(ctx, files, author)
+		if err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("--format must be csv or markdown")
+	}
+	for _, e := range rep.Errors {
+		where := fmt.Sprintf("line %d", e.Line)
+		if e.File != "" {
+			where = e.File + ":" + fmt.Sprint(e.Line)
+		}
+		fmt.Fprintf(stderr, "%s: %s %s: %s\n", where, e.Code, e.Field, e.Message)
+	}
+	if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+// readMarkdownDir reads every *.md file of a folder (or the one file given).
+func readMarkdownDir(path string, dir bool) ([]kb.MarkdownFile, error) {
+	names := []string{path}
+	if dir {
+		var err error
+		if names, err = filepath.Glob(filepath.Join(path, "*.md")); err != nil {
+			return nil, err
+		}
+		sort.Strings(names)
+	}
+	var files []kb.MarkdownFile
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, kb.MarkdownFile{Name: filepath.Base(n), Content: string(b)})
+	}
+	return files, nil
 }
 
 func kbExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("TODO")
+	fs := flag.NewFlagSet("kb export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "csv", "csv or markdown")
+	var f kb.Filter
+	fs.StringVar(&f.Lang, "lang", "", "only this language (zh or en)")
+	fs.StringVar(&f.Status, "status", "", "only this status (draft, published, archived)")
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("give one PATH: the CSV file or the folder to write (- for CSV on stdout)")
+	}
+	path := fs.Arg(0)
+	a, err := openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc := a.Server.Services.KB
+	switch *format {
+	case "csv":
+		w := stdout
+		if path != "-" {
+			file, err := os.Create(path)
+			if err != nil {
+				return err
+			}
+			defer file.Close()
+			w = file
+		}
+		return svc.ExportCSV(ctx, w, f)
+	case "markdown":
+		files, err := svc.ExportMarkdown(ctx, f)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return err
+		}
+		for _, mf := range files {
+			if err := os.WriteFile(filepath.Join(path, mf.Name), []byte(mf.Content), 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stderr, "wrote %d files to %s\n", len(files), path)
+		return nil
+	}
+	return fmt.Errorf("--format must be csv or markdown")
 }

@@ -18,7 +18,8 @@ const (
 	kindWord    = 'w' // a segmented word; English words are stemmed
 	kindBigram  = 'b' // two adjacent Chinese characters (catches 退款 inside 申请退款流程)
 	kindUnigram = 'u' // one Chinese character (weak evidence, but robust to odd segmentation)
-	kindSyn     = 's' // a synonym group (快递/物流/包裹 share one)
+	kindSyn     = 's' // a synonym group (快递/物流/包裹 share one), per script: a Chinese query
+	// should not pull English articles to the top through "refund"
 )
 
 // Weights says how much each kind of evidence counts in a query. They are hyper-parameters
@@ -63,7 +64,7 @@ func (a *analyzer) terms(text string, limit int) []term {
 		}
 		add(kindWord, textseg.Stem(w), a.w.Word)
 		if g, ok := synonymGroup(w); ok {
-			add(kindSyn, g, a.w.Synonym)
+			add(kindSyn, "en:"+g, a.w.Synonym)
 		}
 	}
 	// Chinese character unigrams and bigrams over each Han stretch, across word boundaries,
@@ -76,9 +77,9 @@ func (a *analyzer) terms(text string, limit int) []term {
 			if i > 0 {
 				add(kindBigram, string(han[i-1:i+1]), a.w.Bigram)
 			}
-			for n := 2; n <= 4 && i+n <= len(han); n++ {
+			for n := 2; n <= 4 && i+n <= len(han) && mayStartSynonym(r); n++ {
 				if g, ok := synonymGroup(string(han[i : i+n])); ok {
-					add(kindSyn, g, a.w.Synonym)
+					add(kindSyn, "zh:"+g, a.w.Synonym)
 				}
 			}
 		}

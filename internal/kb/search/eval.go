@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +119,10 @@ type Metrics struct {
 	IndexSeconds float64 `json:"index_seconds"`
 	QueryP50us   float64 `json:"query_p50_us"`
 	QueryP99us   float64 `json:"query_p99_us"`
+	// CPU time of the querying thread per query (Linux): on a shared machine wall time mostly
+	// measures the other processes.
+	QueryCPUP50us float64 `json:"query_cpu_p50_us,omitempty"`
+	QueryCPUP99us float64 `json:"query_cpu_p99_us,omitempty"`
 	// How the calibrated confidence behaves: the share of queries the bot would answer, how
 	// often those answers are right, the share it would hand over, and the expected
 	// calibration error (mean |confidence − accuracy| over ten confidence bins).
@@ -159,7 +164,10 @@ func Evaluate(ctx context.Context, ix *Index, c *Corpus, qs []EvalQuery) (Metric
 	if len(qs) == 0 {
 		return m, nil, nil
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	lat := make([]float64, 0, len(qs))
+	cpu := make([]float64, 0, len(qs))
 	obs := make([]Observation, 0, len(qs))
 	var answered, answeredRight, handoff int
 	for i, q := range qs {
@@ -168,9 +176,13 @@ func Evaluate(ctx context.Context, ix *Index, c *Corpus, qs []EvalQuery) (Metric
 				return m, nil, err
 			}
 		}
+		c0, cpuOK := threadCPU()
 		start := time.Now()
 		res := ix.Search(Query{Text: q.Text, Limit: 10})
 		lat = append(lat, float64(time.Since(start).Nanoseconds())/1e3)
+		if c1, _ := threadCPU(); cpuOK {
+			cpu = append(cpu, float64(c1-c0)/1e3)
+		}
 		rank := 0
 		for j, h := range res.Hits {
 			if slices.Contains(q.IDs, c.Names[h.ID-1]) {
@@ -218,6 +230,9 @@ func Evaluate(ctx context.Context, ix *Index, c *Corpus, qs []EvalQuery) (Metric
 	slices.Sort(lat)
 	m.QueryP50us = percentile(lat, 0.50)
 	m.QueryP99us = percentile(lat, 0.99)
+	slices.Sort(cpu)
+	m.QueryCPUP50us = percentile(cpu, 0.50)
+	m.QueryCPUP99us = percentile(cpu, 0.99)
 	return m, obs, nil
 }
 

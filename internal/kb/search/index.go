@@ -55,9 +55,18 @@ func DefaultOptions() Options {
 	}
 }
 
+// posting is one unit containing a term, with its BM25 term-frequency part precomputed
+// (tf·(k1+1)/(tf+k1·(1−b+b·len/avglen))) so the query loop touches nothing else.
 type posting struct {
 	unit int32
-	tf   float32
+	s    float32
+}
+
+// fwdTerm is a unit's own list of its terms (sorted by id), used to score very common terms
+// only for the candidates that rarer terms already found instead of scanning their long lists.
+type fwdTerm struct {
+	id int32
+	tf float32
 }
 
 type unit struct {
@@ -66,6 +75,37 @@ type unit struct {
 	variant uint16  // which question variant (for fieldQuestion)
 	length  float32 // sum of term weights, for BM25 length normalisation
 	alive   bool
+	terms   []fwdTerm
+}
+
+// hotUnit is the part of a unit the query loop reads for every candidate, kept apart from the
+// rest so that the aggregation pass stays in cache.
+type hotUnit struct {
+	slot  int32
+	field uint8
+	alive bool
+}
+
+// entryMeta holds an entry's filterable attributes in compact form for the same reason.
+type entryMeta struct {
+	lang      string
+	published bool
+	audience  uint8 // bit i set = tier i of tierBits may see it; 0 = everyone
+	answer    int32 // the entry's answer unit, -1 when it has none
+}
+
+var tierBits = []string{"regular", "silver", "gold", "vip"}
+
+func audienceMask(tiers []string) uint8 {
+	var m uint8
+	for _, t := range tiers {
+		if i := slices.Index(tierBits, t); i >= 0 {
+			m |= 1 << i
+		} else {
+			m |= 1 << 7 // an unknown tier still restricts the entry
+		}
+	}
+	return m
 }
 
 type entry struct {
@@ -83,17 +123,27 @@ type Index struct {
 
 	termIDs  map[string]int32
 	termKeys []string
+	// postings[t] lists the question, title and tag units containing term t; answers[t] the
+	// answer units. Answers are long, so their lists are long: a query scans an answer list
+	// only when it is short and otherwise looks the term up in the answers of the entries the
+	// other fields already found (see Search).
 	postings [][]posting
+	answers  [][]posting
 
 	units     []unit
+	hot       []hotUnit // parallel to units
 	deadUnits int
 	entries   []entry
+	meta      []entryMeta // parallel to entries
 	freeSlots []int32
 	slotOf    map[int64]int32 // Doc.ID → entry slot
 
 	fieldLen   [nFields]float64 // summed unit lengths per field (for avgdl)
 	fieldUnits [nFields]int
 	liveUnits  int
+	// avgUsed is the average length per field that the precomputed postings used; they are
+	// recomputed when the real average drifts more than 10% away from it.
+	avgUsed [nFields]float64
 
 	// fuzzy maps each English word term, and each form of it with one letter deleted, to
 	// the term ids it came from (a symmetric-delete spelling index).
@@ -159,7 +209,9 @@ func (ix *Index) Put(d Doc) {
 	} else {
 		slot = int32(len(ix.entries))
 		ix.entries = append(ix.entries, entry{})
+		ix.meta = append(ix.meta, entryMeta{})
 	}
+	ix.meta[slot] = entryMeta{lang: d.Lang, published: d.Status == "" || d.Status == "published", audience: audienceMask(d.Audience), answer: -1}
 	e := entry{doc: d, alive: true}
 	for _, p := range parts {
 		if len(p.terms) == 0 {
@@ -170,19 +222,89 @@ func (ix *Index) Put(d Doc) {
 			length += t.weight
 		}
 		u := unit{slot: slot, field: uint8(p.field), variant: uint16(min(p.variant, math.MaxUint16)), length: float32(length), alive: true}
+		if ix.avgUsed[p.field] == 0 {
+			ix.avgUsed[p.field] = length
+		}
 		uid := int32(len(ix.units))
+		u.terms = make([]fwdTerm, len(p.terms))
+		for i, t := range p.terms {
+			tid := ix.termID(t.key)
+			u.terms[i] = fwdTerm{tid, float32(t.weight)}
+			lists := ix.listsFor(p.field)
+			(*lists)[tid] = append((*lists)[tid], posting{unit: uid, s: ix.tfPart(float32(t.weight), &u)})
+		}
+		slices.SortFunc(u.terms, func(a, b fwdTerm) int { return int(a.id - b.id) })
 		ix.units = append(ix.units, u)
+		ix.hot = append(ix.hot, hotUnit{slot: slot, field: uint8(p.field), alive: true})
 		e.units = append(e.units, uid)
+		if p.field == fieldAnswer {
+			ix.meta[slot].answer = uid
+		}
 		ix.fieldLen[p.field] += length
 		ix.fieldUnits[p.field]++
 		ix.liveUnits++
-		for _, t := range p.terms {
-			tid := ix.termID(t.key)
-			ix.postings[tid] = append(ix.postings[tid], posting{unit: uid, tf: float32(t.weight)})
-		}
 	}
 	ix.entries[slot] = e
 	ix.slotOf[d.ID] = slot
+	for f := range nFields {
+		if ix.fieldUnits[f] == 0 {
+			continue
+		}
+		avg := ix.fieldLen[f] / float64(ix.fieldUnits[f])
+		if math.Abs(avg-ix.avgUsed[f]) > 0.1*ix.avgUsed[f] {
+			ix.rescoreLocked()
+			break
+		}
+	}
+}
+
+// listsFor returns the posting lists a field's units go to.
+func (ix *Index) listsFor(field int) *[][]posting {
+	if field == fieldAnswer {
+		return &ix.answers
+	}
+	return &ix.postings
+}
+
+// df is the number of units (live or not yet compacted) containing a term.
+func (ix *Index) df(id int32) int { return len(ix.postings[id]) + len(ix.answers[id]) }
+
+// tfPart is BM25's saturated, length-normalised term frequency for a unit.
+func (ix *Index) tfPart(tf float32, u *unit) float32 {
+	k1, b := float32(ix.opt.K1), float32(ix.opt.B)
+	avg := float32(max(ix.avgUsed[u.field], 1e-3))
+	return tf * (k1 + 1) / (tf + k1*(1-b+b*u.length/avg))
+}
+
+// rescoreLocked takes the current average field lengths and recomputes every posting.
+func (ix *Index) rescoreLocked() {
+	for f := range nFields {
+		if ix.fieldUnits[f] > 0 {
+			ix.avgUsed[f] = ix.fieldLen[f] / float64(ix.fieldUnits[f])
+		}
+	}
+	for uid := range ix.units {
+		u := &ix.units[uid]
+		if !u.alive {
+			continue
+		}
+		for _, t := range u.terms {
+			ps := (*ix.listsFor(int(u.field)))[t.id]
+			i, ok := slices.BinarySearchFunc(ps, int32(uid), func(p posting, id int32) int { return int(p.unit - id) })
+			if ok {
+				ps[i].s = ix.tfPart(t.tf, u)
+			}
+		}
+	}
+}
+
+// termTF returns the unit's frequency of a term (binary search in its sorted terms).
+func (u *unit) termTF(id int32) (float32, bool) {
+	i, ok := slices.BinarySearchFunc(u.terms, id, func(t fwdTerm, id int32) int { return int(t.id - id) })
+	if !ok {
+		return 0, false
+	}
+	return u.terms[i].tf, true
 }
 
 // fieldRunes bounds how much of one field is indexed; answers longer than this are rare and
@@ -197,6 +319,7 @@ func (ix *Index) termID(key string) int32 {
 	ix.termIDs[key] = id
 	ix.termKeys = append(ix.termKeys, key)
 	ix.postings = append(ix.postings, nil)
+	ix.answers = append(ix.answers, nil)
 	if key[0] == kindWord && ix.opt.Fuzzy {
 		if w := key[1:]; isLatinWord(w, 3) {
 			for _, v := range deletes(w) {
@@ -231,6 +354,7 @@ func (ix *Index) removeLocked(id int64) {
 		ix.liveUnits--
 		ix.deadUnits++
 		u.alive = false
+		ix.hot[uid].alive = false
 	}
 	*e = entry{}
 	ix.freeSlots = append(ix.freeSlots, slot)
@@ -244,6 +368,7 @@ func (ix *Index) removeLocked(id int64) {
 func (ix *Index) compactLocked() {
 	remap := make([]int32, len(ix.units))
 	live := ix.units[:0:0]
+	hot := ix.hot[:0:0]
 	for i, u := range ix.units {
 		if !u.alive {
 			remap[i] = -1
@@ -251,15 +376,24 @@ func (ix *Index) compactLocked() {
 		}
 		remap[i] = int32(len(live))
 		live = append(live, u)
+		hot = append(hot, ix.hot[i])
 	}
-	for t, ps := range ix.postings {
-		out := ps[:0]
-		for _, p := range ps {
-			if nu := remap[p.unit]; nu >= 0 {
-				out = append(out, posting{unit: nu, tf: p.tf})
+	ix.hot = hot
+	for _, lists := range [][][]posting{ix.postings, ix.answers} {
+		for t, ps := range lists {
+			out := ps[:0]
+			for _, p := range ps {
+				if nu := remap[p.unit]; nu >= 0 {
+					out = append(out, posting{unit: nu, s: p.s})
+				}
 			}
+			lists[t] = slices.Clip(out)
 		}
-		ix.postings[t] = slices.Clip(out)
+	}
+	for i := range ix.meta {
+		if a := ix.meta[i].answer; a >= 0 {
+			ix.meta[i].answer = remap[a]
+		}
 	}
 	for i := range ix.entries {
 		for j, uid := range ix.entries[i].units {
@@ -268,6 +402,7 @@ func (ix *Index) compactLocked() {
 	}
 	ix.units = live
 	ix.deadUnits = 0
+	ix.rescoreLocked()
 }
 
 // deletes returns w with each one letter removed (distinct forms only).
@@ -316,4 +451,15 @@ func osaDistance(a, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// Doc returns the indexed entry with this id.
+func (ix *Index) Doc(id int64) (Doc, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	slot, ok := ix.slotOf[id]
+	if !ok {
+		return Doc{}, false
+	}
+	return ix.entries[slot].doc, true
 }

@@ -40,6 +40,62 @@ type scratch struct {
 	slots   []int32
 }
 
+// answerProbeMax is how many of the best candidates get their answers scored for the common
+// words whose answer lists are too long to scan.
+const answerProbeMax = 256
+
+// strongest returns the (at most) k units with the highest accumulated scores, in no
+// particular order (a size-k min-heap over the candidates).
+func strongest(units []int32, acc []float32, k int) []int32 {
+	if len(units) <= k {
+		return units
+	}
+	h := make([]int32, 0, k)
+	less := func(i, j int) bool { return acc[h[i]] < acc[h[j]] }
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < len(h) && less(l, m) {
+				m = l
+			}
+			if r := l + 1; r < len(h) && less(r, m) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, u := range units {
+		switch {
+		case len(h) < k:
+			h = append(h, u)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !less(i, p) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		case acc[u] > acc[h[0]]:
+			h[0] = u
+			down(0)
+		}
+	}
+	return h
+}
+
+// probeMin is the posting-list length below which scanning is always cheaper than probing.
+const probeMin = 2048
+
+// maxCandidates caps the units the rarer query terms may bring in; commoner terms then only
+// score those. The rarest terms say most about what is wanted, so the right entry is almost
+// always among them, and the cap keeps a query's cost flat as the index grows.
+const maxCandidates = 20000
+
 type qterm struct {
 	id int32
 	w  float64
@@ -82,55 +138,123 @@ func (ix *Index) Search(q Query) Result {
 		sc.best, sc.second, sc.bestU = make([]float32, n), make([]float32, n), make([]int32, n)
 	}
 
-	// BM25 accumulation over the posting lists of the query terms.
-	k1, b := float32(ix.opt.K1), float32(ix.opt.B)
-	var norm [nFields]float32
-	for f := range norm {
-		avg := float32(1)
-		if ix.fieldUnits[f] > 0 {
-			avg = float32(ix.fieldLen[f] / float64(ix.fieldUnits[f]))
-		}
-		norm[f] = b / max(avg, 1e-3)
-	}
+	// BM25 accumulation, rarest terms first. A very common term (a long posting list) is then
+	// scored only for the units the rarer terms found, by looking it up in each unit's own
+	// sorted term list: the ranking barely changes (such terms weigh little) and the cost no
+	// longer grows with the size of the index.
+	slices.SortFunc(qts, func(a, b qterm) int { return ix.df(a.id) - ix.df(b.id) })
 	acc, touched := sc.acc, sc.touched[:0]
 	for _, t := range qts {
 		w := float32(t.w)
-		for _, p := range ix.postings[t.id] {
-			u := &ix.units[p.unit]
-			if !u.alive {
+		ps := ix.postings[t.id]
+		if len(touched) >= maxCandidates || (len(touched) > 0 && len(ps) > 8*len(touched)+probeMin) {
+			// No new candidates from this term: score the ones we have, by whichever is
+			// cheaper — a pass over the list, or a lookup in each candidate's own terms.
+			if len(ps) < 4*len(touched) {
+				for _, p := range ps {
+					if acc[p.unit] != 0 {
+						acc[p.unit] += w * p.s
+					}
+				}
 				continue
 			}
-			denom := p.tf + k1*(1-b+norm[u.field]*u.length)
+			for _, uid := range touched {
+				u := &ix.units[uid]
+				if tf, ok := u.termTF(t.id); ok {
+					acc[uid] += w * ix.tfPart(tf, u)
+				}
+			}
+			continue
+		}
+		for _, p := range ps {
 			if acc[p.unit] == 0 {
 				touched = append(touched, p.unit)
 			}
-			acc[p.unit] += w * p.tf * (k1 + 1) / denom
+			acc[p.unit] += w * p.s
+		}
+	}
+	// Answers: short lists are scanned (an answer alone may be the only match); the long
+	// lists of common words only score the answers of entries already found.
+	answerMax := max(probeMin, len(ix.entries)/50)
+	var probe []qterm
+	for _, t := range qts {
+		ps := ix.answers[t.id]
+		if len(ps) > answerMax {
+			probe = append(probe, t)
+			continue
+		}
+		w := float32(t.w)
+		for _, p := range ps {
+			if acc[p.unit] == 0 {
+				touched = append(touched, p.unit)
+			}
+			acc[p.unit] += w * p.s
+		}
+	}
+	if len(probe) > 0 {
+		// Only the strongest candidates are worth the lookups: an answer adds at most a
+		// fraction (its field weight) to an entry that its questions or title already found.
+		for _, uid := range strongest(touched, acc, answerProbeMax) {
+			a := ix.meta[ix.hot[uid].slot].answer
+			if a < 0 || acc[a] != 0 {
+				continue // no answer, or already scored (or queued)
+			}
+			acc[a] = 1e-9 // mark as queued: it is appended once
+			touched = append(touched, a)
+			u := &ix.units[a]
+			for _, t := range probe {
+				if tf, ok := u.termTF(t.id); ok {
+					acc[a] += float32(t.w) * ix.tfPart(tf, u)
+				}
+			}
 		}
 	}
 
 	// Per entry: the best unit plus a share of the second best, after filtering.
+	best, second, bestU, slots := sc.best, sc.second, sc.bestU, sc.slots[:0]
 	var fw [nFields]float32
 	for f := range fw {
 		fw[f] = float32(ix.opt.Field[f])
 	}
-	best, second, bestU, slots := sc.best, sc.second, sc.bestU, sc.slots[:0]
+	// Entries far below the best candidate cannot reach the top of the list; skipping them
+	// keeps a query that matched half of a large index as cheap as one that matched little.
+	var floor float32
+	if len(touched) > 4096 {
+		var top float32
+		for _, uid := range touched {
+			top = max(top, acc[uid]*fw[ix.hot[uid].field])
+		}
+		floor = top * 0.2
+	}
+	tierMask := uint8(0)
+	if q.Tier != "" {
+		tierMask = audienceMask([]string{q.Tier})
+	}
 	for _, uid := range touched {
 		s := acc[uid]
 		acc[uid] = 0
-		u := &ix.units[uid]
-		slot := u.slot
+		h := ix.hot[uid]
+		if !h.alive {
+			continue
+		}
+		s *= fw[h.field]
+		if s < floor {
+			continue
+		}
+		slot := h.slot
 		if best[slot] < 0 {
 			continue // filtered out earlier in this query
 		}
 		if best[slot] == 0 && second[slot] == 0 {
-			if !ix.visible(&ix.entries[slot].doc, q) {
+			m := &ix.meta[slot]
+			if (q.Lang != "" && m.lang != "" && m.lang != q.Lang) || (!q.AnyStatus && !m.published) ||
+				(tierMask != 0 && m.audience != 0 && m.audience&tierMask == 0) {
 				best[slot] = -1
 				slots = append(slots, slot)
 				continue
 			}
 			slots = append(slots, slot)
 		}
-		s *= fw[u.field]
 		switch {
 		case s > best[slot]:
 			second[slot] = best[slot]
@@ -143,7 +267,8 @@ func (ix *Index) Search(q Query) Result {
 
 	spread := float32(ix.opt.Spread)
 	boost := float32(0.1 * self)
-	top := make([]Hit, 0, limit+1)
+	want := limit
+	top := make([]Hit, 0, want+1)
 	for _, slot := range slots {
 		if best[slot] > 0 {
 			score := best[slot] + spread*second[slot]
@@ -151,7 +276,7 @@ func (ix *Index) Search(q Query) Result {
 			if q.Intent != "" && (d.Category == q.Intent || slices.Contains(d.Tags, q.Intent)) {
 				score += boost
 			}
-			if len(top) == limit && float64(score) <= top[limit-1].Score {
+			if len(top) == want && float64(score) <= top[want-1].Score {
 				best[slot], second[slot] = 0, 0
 				continue
 			}
@@ -167,8 +292,8 @@ func (ix *Index) Search(q Query) Result {
 				return 0
 			})
 			top = slices.Insert(top, i, h)
-			if len(top) > limit {
-				top = top[:limit]
+			if len(top) > want {
+				top = top[:want]
 			}
 		}
 		best[slot], second[slot] = 0, 0
@@ -194,13 +319,13 @@ func (ix *Index) Search(q Query) Result {
 // adding spelling corrections for unknown English words. self is the score a unit that
 // contains every query term once, at average length, would get: the scale for Relevance.
 func (ix *Index) lookup(terms []term) (out []qterm, self float64) {
-	n := float64(ix.liveUnits)
+	n := float64(ix.liveUnits + ix.deadUnits) // posting lists still hold the dead units
 	idf := func(df int) float64 { return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)) }
 	for _, t := range terms {
 		id, ok := ix.termIDs[t.key]
 		df := 0
 		if ok {
-			df = len(ix.postings[id])
+			df = ix.df(id)
 		}
 		if df > 0 {
 			w := t.weight * idf(df)
@@ -227,7 +352,7 @@ func (ix *Index) lookup(terms []term) (out []qterm, self float64) {
 					continue
 				}
 				seen[cand] = true
-				cdf := len(ix.postings[cand])
+				cdf := ix.df(cand)
 				if cdf == 0 || cdf <= bestDF {
 					continue
 				}
@@ -245,18 +370,4 @@ func (ix *Index) lookup(terms []term) (out []qterm, self float64) {
 		}
 	}
 	return out, self
-}
-
-// visible applies the query's filters to an entry.
-func (ix *Index) visible(d *Doc, q Query) bool {
-	if q.Lang != "" && d.Lang != "" && d.Lang != q.Lang {
-		return false
-	}
-	if !q.AnyStatus && d.Status != "" && d.Status != "published" {
-		return false
-	}
-	if q.Tier != "" && len(d.Audience) > 0 && !slices.Contains(d.Audience, q.Tier) {
-		return false
-	}
-	return true
 }

@@ -54,17 +54,25 @@ var domainSynonyms = [][]string{
 var (
 	synOnce sync.Once
 	synMap  map[string]string
+	// synFirst holds the first character of every Chinese synonym, so the scan over each
+	// character of a text only looks a word up when one could start there.
+	synFirst map[rune]bool
 )
 
 // synonymGroup returns the group name of a normalised word (or its English stem).
 func synonymGroup(word string) (string, bool) {
 	synOnce.Do(func() {
 		synMap = make(map[string]string)
+		synFirst = make(map[rune]bool)
 		for _, g := range domainSynonyms {
 			name := g[0]
 			for _, w := range g {
 				w = textseg.Normalize(w)
 				synMap[w] = name
+				for _, r := range w {
+					synFirst[r] = textseg.IsHan(r) || synFirst[r]
+					break
+				}
 				if !strings.ContainsFunc(w, textseg.IsHan) {
 					synMap[textseg.Stem(w)] = name
 				}
@@ -79,4 +87,10 @@ func synonymGroup(word string) (string, bool) {
 		return g, ok
 	}
 	return "", false
+}
+
+// mayStartSynonym reports whether a Chinese synonym starts with r.
+func mayStartSynonym(r rune) bool {
+	synonymGroup("") // initialise the tables
+	return synFirst[r]
 }

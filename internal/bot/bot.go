@@ -1039,7 +1039,11 @@ func parseAddress(text string) commerce.Address {
 }
 
 func (tn *turn) kbQuestion(intent string) KBQuestion {
-	return KBQuestion{Text: tn.in.Text, Lang: tn.lang, Intent: intent, Tier: tn.in.Customer.Tier, ConversationID: tn.in.ConversationID}
+	q := KBQuestion{Text: tn.in.Text, Lang: tn.lang, Intent: intent, Tier: tn.in.Customer.Tier, ConversationID: tn.in.ConversationID}
+	if intent != "" && intent == tn.u.Intent {
+		q.IntentScore = tn.u.Confidence
+	}
+	return q
 }
 
 // asksForRefund reports whether the message asks for money back, in words or as NLU's runner-up.

@@ -80,6 +80,7 @@ type KBQuestion struct {
 	Text           string
 	Lang           string
 	Intent         string
+	IntentScore    float64 // NLU's calibrated confidence in Intent
 	Tier           string
 	ConversationID int64
 }

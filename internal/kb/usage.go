@@ -434,3 +434,19 @@ func (s *Service) RecordUnanswered(ctx context.Context, q store.Querier, u Unans
 		question, u.Lang, nullID(u.ConversationID), nullID(u.BestArticleID), u.Confidence, s.Now().UTC())
 	return err
 }
+
+// ShowAnswer renders an article for the bot to send in a conversation and records that the bot
+// showed it (used when the bot answers with an article retrieval alone only suggested).
+func (s *Service) ShowAnswer(ctx context.Context, articleID, conversationID int64, query string, confidence float64) (string, error) {
+	a, err := s.Get(ctx, s.DB, articleID)
+	if err != nil {
+		return "", err
+	}
+	vars, err := s.ContextVars(ctx, conversationID, 0)
+	if err != nil {
+		return "", err
+	}
+	txt, _ := Render(a.Answer, vars)
+	err = s.RecordEvent(ctx, s.DB, Event{ArticleID: articleID, Kind: EventShown, ConversationID: conversationID, Query: query, Confidence: confidence})
+	return txt, err
+}

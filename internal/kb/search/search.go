@@ -273,7 +273,7 @@ func (ix *Index) Search(q Query) Result {
 		if best[slot] > 0 {
 			score := best[slot] + spread*second[slot]
 			d := &ix.entries[slot].doc
-			if q.Intent != "" && (d.Category == q.Intent || slices.Contains(d.Tags, q.Intent)) {
+			if q.Intent != "" && (d.Category == q.Intent || slices.Contains(d.Tags, q.Intent) || slices.Contains(IntentCategories[q.Intent], d.Category)) {
 				score += boost
 			}
 			if len(top) == want && float64(score) <= top[want-1].Score {

@@ -52,6 +52,8 @@ type Decision struct {
 	Amount Money   `json:"amount"`
 	Tier   Tier    `json:"tier"`
 	Trace  []Check `json:"trace"`
+	// Refund explains Amount line by line when it came from CalculateRefund (set by the service).
+	Refund *RefundBreakdown `json:"refund,omitempty"`
 }
 
 // Item is one product line a request is about.
@@ -61,6 +63,8 @@ type Item struct {
 	Category             string `json:"category"`
 	Qty                  int    `json:"qty"`
 	ExcludedFromNoReason bool   `json:"excluded_from_no_reason,omitempty"` // customised goods, or a category flagged in the catalogue
+	// Tags are the product's catalogue tags (personalised, hygiene, perishable…).
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Request is an after-sales request as the engine sees it. Times are absolute; Now is passed
@@ -84,6 +88,9 @@ type Request struct {
 	PaidUnitPrice    Money `json:"paid_unit_price"`
 	CurrentUnitPrice Money `json:"current_unit_price"`
 	Qty              int   `json:"qty"`
+	// FreePickupsUsedThisMonth counts the customer's no-reason returns this calendar month
+	// whose pickup the shop already paid for under the tier's monthly allowance.
+	FreePickupsUsedThisMonth int `json:"free_pickups_used_this_month"`
 }
 
 // Evaluate runs the policy over a request. A malformed request (unknown kind, missing times,
@@ -188,16 +195,25 @@ func (e *engine) returnOrExchange() {
 	if !e.delivered() {
 		return
 	}
-	// 1. Window: no-reason requests get the tier's return window; shop-fault ones the quality window.
+	if !e.transitDamageReported() {
+		return
+	}
+	// 1. Window: no-reason requests get the tier's return window; shop-fault ones the quality
+	// window (returns) or the quality exchange window (exchanges).
 	window, rule := e.tp.ReturnWindowDays, "return_window"
 	if r.Reason.ShopFault() {
 		window, rule = e.tp.QualityWindowDays, "quality_window"
+		if r.Kind == KindExchange {
+			window, rule = e.tp.ExchangeWindowDays(), "quality_exchange_window"
+		}
 	}
 	ok, days := within(r.DeliveredAt, r.Now, window)
 	e.check(rule, ok, fmt.Sprintf("%d days since delivery, window %d days (%s)", days, window, e.d.Tier))
 	if !ok {
 		if r.Reason.ShopFault() {
-			if inWarranty, _ := within(r.DeliveredAt, r.Now, e.tp.WarrantyDays); inWarranty {
+			if canExchange, _ := within(r.DeliveredAt, r.Now, e.tp.ExchangeWindowDays()); canExchange && r.Kind == KindReturn {
+				e.d.Suggest = KindExchange
+			} else if inWarranty, _ := within(r.DeliveredAt, r.Now, e.warrantyDays()); inWarranty {
 				e.d.Suggest = KindRepair
 			}
 		}
@@ -227,11 +243,12 @@ func (e *engine) repair() {
 	if !e.delivered() {
 		return
 	}
-	ok, days := within(e.r.DeliveredAt, e.r.Now, e.tp.WarrantyDays)
-	e.check("warranty_window", ok, fmt.Sprintf("%d days since delivery, warranty %d days", days, e.tp.WarrantyDays))
+	warranty := e.warrantyDays()
+	ok, days := within(e.r.DeliveredAt, e.r.Now, warranty)
+	e.check("warranty_window", ok, fmt.Sprintf("%d days since delivery, warranty %d days", days, warranty))
 	if !ok {
-		e.reject("warranty_window", fmt.Sprintf("已超出 %d 天保修期，可申请付费维修", e.tp.WarrantyDays),
-			fmt.Sprintf("Out of the %d-day warranty; paid repair is available", e.tp.WarrantyDays))
+		e.reject("warranty_window", fmt.Sprintf("已超出 %d 天保修期，可申请付费维修", warranty),
+			fmt.Sprintf("Out of the %d-day warranty; paid repair is available", warranty))
 		return
 	}
 	if !e.evidence() {
@@ -266,6 +283,19 @@ func (e *engine) refundOnly() {
 		return
 	}
 	e.check("refund_only_needs_shop_fault", true, "reason "+string(r.Reason))
+	if !e.transitDamageReported() {
+		return
+	}
+	if limit := e.p.RefundOnlyQualityBelow; limit > 0 && (r.Reason == ReasonQuality || r.Reason == ReasonNotAsDescribed) {
+		ok := r.Amount < limit
+		e.check("refund_only_quality_limit", ok, fmt.Sprintf("amount %s, limit %s", r.Amount, limit))
+		if !ok {
+			e.d.Suggest = KindReturn
+			e.reject("refund_only_quality_limit", fmt.Sprintf("质量问题仅退款限 %s 以下的商品，请申请退货退款或换货", limit),
+				fmt.Sprintf("A refund without return for a quality problem is for items under %s; please request a return or an exchange", limit))
+			return
+		}
+	}
 	ok, days := within(r.DeliveredAt, r.Now, e.tp.QualityWindowDays)
 	e.check("quality_window", ok, fmt.Sprintf("%d days since delivery, window %d days", days, e.tp.QualityWindowDays))
 	if !ok {
@@ -299,6 +329,36 @@ func (e *engine) priceProtection() {
 	e.autoApprove()
 }
 
+// transitDamageReported checks damage in transit and missing items were reported soon enough
+// after delivery (the carrier only accepts claims for a short time).
+func (e *engine) transitDamageReported() bool {
+	limit := e.p.TransitDamageReportHours
+	if limit <= 0 || (e.r.Reason != ReasonDamaged && e.r.Reason != ReasonMissingParts) {
+		return true
+	}
+	elapsed := e.r.Now.Sub(e.r.DeliveredAt)
+	ok := elapsed <= time.Duration(limit)*time.Hour
+	e.check("transit_damage_report_window", ok, fmt.Sprintf("%.0f hours since delivery, limit %d hours", elapsed.Hours(), limit))
+	if !ok {
+		e.reject("transit_damage_report_window",
+			fmt.Sprintf("运输破损或少件需在签收后 %d 小时内反馈；如是商品质量问题，请按质量问题申请", limit),
+			fmt.Sprintf("Damage in transit and missing items must be reported within %d hours of delivery; for a quality problem, please apply as a quality problem", limit))
+	}
+	return ok
+}
+
+// warrantyDays is the warranty that covers every item of the request: the tier's, or the
+// shortest category override among the items.
+func (e *engine) warrantyDays() int {
+	days := e.tp.WarrantyDays
+	for _, it := range e.r.Items {
+		if d, ok := e.p.CategoryWarrantyDays[strings.ToLower(strings.TrimSpace(it.Category))]; ok && d < days {
+			days = d
+		}
+	}
+	return days
+}
+
 // delivered rejects return-type requests for goods the customer does not have yet.
 func (e *engine) delivered() bool {
 	ok := !e.r.DeliveredAt.IsZero()
@@ -315,7 +375,7 @@ func (e *engine) excludedItems() []string {
 	var bad []string
 	for _, it := range e.r.Items {
 		cat := strings.ToLower(strings.TrimSpace(it.Category))
-		if it.ExcludedFromNoReason || slices.Contains(e.p.NoReasonExcluded, cat) {
+		if it.ExcludedFromNoReason || slices.Contains(e.p.NoReasonExcluded, cat) || e.excludedTag(it.Tags) {
 			name := it.Name
 			if name == "" {
 				name = it.SKU
@@ -324,6 +384,15 @@ func (e *engine) excludedItems() []string {
 		}
 	}
 	return bad
+}
+
+func (e *engine) excludedTag(tags []string) bool {
+	for _, t := range tags {
+		if slices.Contains(e.p.NoReasonExcludedTags, strings.ToLower(strings.TrimSpace(t))) {
+			return true
+		}
+	}
+	return false
 }
 
 // evidence requires photos for the reasons the policy lists.
@@ -349,11 +418,17 @@ func (e *engine) shipping() {
 		e.d.ReturnShippingPaidBy, e.d.ShippingRuleID = PayerShop, "shop_fault_shipping"
 	case e.tp.FreeReturnShipping:
 		e.d.ReturnShippingPaidBy, e.d.ShippingRuleID = PayerShop, "tier_free_return_shipping"
+	case e.r.FreePickupsUsedThisMonth < e.tp.FreeReturnPickupsPerMonth:
+		e.d.ReturnShippingPaidBy, e.d.ShippingRuleID = PayerShop, MonthlyFreePickupRule
 	default:
 		e.d.ReturnShippingPaidBy, e.d.ShippingRuleID = PayerBuyer, "buyer_pays_no_reason_shipping"
 	}
 	e.check(e.d.ShippingRuleID, true, "return shipping paid by "+string(e.d.ReturnShippingPaidBy))
 }
+
+// MonthlyFreePickupRule is the shipping rule of a return whose pickup uses the tier's monthly
+// allowance; the service counts cases decided by it to know what is left this month.
+const MonthlyFreePickupRule = "tier_monthly_free_pickup"
 
 // autoApprove approves without review when the tier trusts amounts this small.
 func (e *engine) autoApprove() {

@@ -84,25 +84,43 @@ func (r Reason) ShopFault() bool {
 type TierPolicy struct {
 	// ReturnWindowDays is the no-reason return/exchange window (七天无理由退货: at least 7).
 	ReturnWindowDays int `json:"return_window_days"`
-	// QualityWindowDays is the window for returns and exchanges the shop is at fault for.
+	// QualityWindowDays is the window for returns and refunds the shop is at fault for
+	// (quality problems, wrong or damaged goods).
 	QualityWindowDays int `json:"quality_window_days"`
-	// WarrantyDays is how long repairs are free.
+	// QualityExchangeDays is the window for exchanging a faulty item; 0 means the same as
+	// QualityWindowDays. Published policy: returns within 7 days, exchanges within 15.
+	QualityExchangeDays int `json:"quality_exchange_days,omitempty"`
+	// WarrantyDays is how long repairs are free (categories may have their own, see Policy).
 	WarrantyDays int `json:"warranty_days"`
 	// PriceProtectionDays is how long after purchase a price drop is refunded (价保).
 	PriceProtectionDays int `json:"price_protection_days"`
 	// AutoApproveBelow approves eligible requests under this amount without review; 0 never does.
 	AutoApproveBelow Money `json:"auto_approve_below"`
-	// FreeReturnShipping means the shop pays return shipping even for no-reason returns.
+	// FreeReturnShipping means the shop always pays return shipping, even for no-reason returns.
 	FreeReturnShipping bool `json:"free_return_shipping"`
+	// FreeReturnPickupsPerMonth is a monthly allowance of free no-reason return pickups for
+	// tiers without FreeReturnShipping (silver: 1 per calendar month).
+	FreeReturnPickupsPerMonth int `json:"free_return_pickups_per_month,omitempty"`
+}
+
+// ExchangeWindowDays is the quality exchange window with its default applied.
+func (tp TierPolicy) ExchangeWindowDays() int {
+	if tp.QualityExchangeDays > 0 {
+		return tp.QualityExchangeDays
+	}
+	return tp.QualityWindowDays
 }
 
 // Policy is one shop's after-sales policy. It is data: stored as JSON, edited by the shop,
 // checked by Validate before use.
 type Policy struct {
 	Tiers map[Tier]TierPolicy `json:"tiers"`
-	// NoReasonExcluded are product categories that cannot be returned without a reason
-	// (food, underwear, customised goods… as the law allows).
+	// NoReasonExcluded are product categories (catalogue slugs) that cannot be returned without
+	// a reason (food, underwear… as the law allows).
 	NoReasonExcluded []string `json:"no_reason_excluded_categories"`
+	// NoReasonExcludedTags are product tags that exclude a product from no-reason returns
+	// whatever its category (personalised goods, hygiene items, perishables).
+	NoReasonExcludedTags []string `json:"no_reason_excluded_tags,omitempty"`
 	// EvidenceRequiredFor lists reasons that need photos; MinEvidencePhotos how many.
 	EvidenceRequiredFor []Reason `json:"evidence_required_for"`
 	MinEvidencePhotos   int      `json:"min_evidence_photos"`
@@ -110,26 +128,47 @@ type Policy struct {
 	RefundShippingOnShopFault bool `json:"refund_shipping_on_shop_fault"`
 	// RefundShippingBeforeShipment refunds the shipping fee when an unshipped order is refunded in full.
 	RefundShippingBeforeShipment bool `json:"refund_shipping_before_shipment"`
+	// CategoryWarrantyDays overrides the tier's warranty for catalogue categories with a
+	// shorter (or longer) one, e.g. shoes and bags: 90 days. The shortest one among the
+	// case's items applies.
+	CategoryWarrantyDays map[string]int `json:"category_warranty_days,omitempty"`
+	// TransitDamageReportHours: damage in transit and missing items must be reported within
+	// this many hours of delivery; 0 means no limit beyond the quality window.
+	TransitDamageReportHours int `json:"transit_damage_report_hours,omitempty"`
+	// RefundOnlyQualityBelow: after delivery, a quality problem is refunded without return only
+	// for amounts under this (the customer keeps a cheap item); 0 means no limit.
+	RefundOnlyQualityBelow Money `json:"refund_only_quality_below,omitempty"`
 }
 
-// DefaultPolicy: 7-day no-reason returns for everyone (15 gold, 30 VIP), 15 days for quality
-// problems, one-year warranty, photos for quality claims, auto-approval for gold under ¥200 and
-// VIP under ¥1,000, free return shipping for VIP.
+// DefaultPolicy is the shop's published policy (internal/demo/content/policy.md, which is what
+// customers are promised): no-reason returns within 7 days (regular, silver), 15 (gold) or 30
+// (VIP) of sign-for; quality returns within 7 days and exchanges within 15 (gold and VIP may use
+// their longer no-reason window); one-year warranty (shoes and bags 90 days); 15-day price
+// protection for everyone; free return pickup for gold and VIP, once a month for silver; food,
+// underwear and personalised, hygiene or perishable products are not returnable without a
+// reason; damage in transit and missing items reported within 48 hours; refund without return
+// for quality problems under ¥30. Auto-approval (gold under ¥200, VIP under ¥1,000) is the
+// shop's internal choice, not a promise, so policy.md does not mention it.
 func DefaultPolicy() Policy {
 	return Policy{
 		Tiers: map[Tier]TierPolicy{
-			TierRegular: {ReturnWindowDays: 7, QualityWindowDays: 15, WarrantyDays: 365, PriceProtectionDays: 7},
-			TierSilver:  {ReturnWindowDays: 7, QualityWindowDays: 15, WarrantyDays: 365, PriceProtectionDays: 7},
-			TierGold: {ReturnWindowDays: 15, QualityWindowDays: 15, WarrantyDays: 365, PriceProtectionDays: 15,
-				AutoApproveBelow: 20_000},
-			TierVIP: {ReturnWindowDays: 30, QualityWindowDays: 30, WarrantyDays: 730, PriceProtectionDays: 30,
+			TierRegular: {ReturnWindowDays: 7, QualityWindowDays: 7, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15},
+			TierSilver: {ReturnWindowDays: 7, QualityWindowDays: 7, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15,
+				FreeReturnPickupsPerMonth: 1},
+			TierGold: {ReturnWindowDays: 15, QualityWindowDays: 15, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15,
+				AutoApproveBelow: 20_000, FreeReturnShipping: true},
+			TierVIP: {ReturnWindowDays: 30, QualityWindowDays: 30, QualityExchangeDays: 30, WarrantyDays: 365, PriceProtectionDays: 15,
 				AutoApproveBelow: 100_000, FreeReturnShipping: true},
 		},
-		NoReasonExcluded:             []string{"food", "fresh", "underwear", "cosmetics_opened", "customized", "digital_download"},
+		NoReasonExcluded:             []string{"food", "underwear"},
+		NoReasonExcludedTags:         []string{"personalised", "hygiene", "perishable"},
 		EvidenceRequiredFor:          []Reason{ReasonQuality, ReasonDamaged, ReasonWrongItem, ReasonNotAsDescribed},
 		MinEvidencePhotos:            1,
 		RefundShippingOnShopFault:    true,
 		RefundShippingBeforeShipment: true,
+		CategoryWarrantyDays:         map[string]int{"shoes": 90, "bags": 90},
+		TransitDamageReportHours:     48,
+		RefundOnlyQualityBelow:       3_000,
 	}
 }
 
@@ -147,6 +186,10 @@ func (p Policy) Validate() error {
 			return apperr.Invalid(f+".return_window_days", "must be between 7 (the legal minimum) and 365 days")
 		case tp.QualityWindowDays < tp.ReturnWindowDays || tp.QualityWindowDays > 365:
 			return apperr.Invalid(f+".quality_window_days", "must be at least the return window and at most 365 days")
+		case tp.QualityExchangeDays != 0 && (tp.QualityExchangeDays < tp.QualityWindowDays || tp.QualityExchangeDays > 365):
+			return apperr.Invalid(f+".quality_exchange_days", "must be 0 (same as the quality window) or between the quality window and 365 days")
+		case tp.FreeReturnPickupsPerMonth < 0 || tp.FreeReturnPickupsPerMonth > 31:
+			return apperr.Invalid(f+".free_return_pickups_per_month", "must be between 0 and 31")
 		case tp.WarrantyDays < 0 || tp.WarrantyDays > 3650:
 			return apperr.Invalid(f+".warranty_days", "must be between 0 and 3650 days")
 		case tp.PriceProtectionDays < 0 || tp.PriceProtectionDays > 365:
@@ -164,6 +207,25 @@ func (p Policy) Validate() error {
 		if strings.TrimSpace(c) == "" || c != strings.ToLower(strings.TrimSpace(c)) {
 			return apperr.Invalid(fmt.Sprintf("no_reason_excluded_categories[%d]", i), "category codes are non-empty, lower-case and trimmed")
 		}
+	}
+	for i, c := range p.NoReasonExcludedTags {
+		if strings.TrimSpace(c) == "" || c != strings.ToLower(strings.TrimSpace(c)) {
+			return apperr.Invalid(fmt.Sprintf("no_reason_excluded_tags[%d]", i), "tags are non-empty, lower-case and trimmed")
+		}
+	}
+	for c, days := range p.CategoryWarrantyDays {
+		if strings.TrimSpace(c) == "" || c != strings.ToLower(strings.TrimSpace(c)) {
+			return apperr.Invalid("category_warranty_days", fmt.Sprintf("category code %q must be non-empty, lower-case and trimmed", c))
+		}
+		if days < 0 || days > 3650 {
+			return apperr.Invalid("category_warranty_days."+c, "must be between 0 and 3650 days")
+		}
+	}
+	if p.TransitDamageReportHours < 0 || p.TransitDamageReportHours > 24*30 {
+		return apperr.Invalid("transit_damage_report_hours", "must be between 0 (no limit) and 720 hours")
+	}
+	if p.RefundOnlyQualityBelow < 0 || p.RefundOnlyQualityBelow > MaxMoney {
+		return apperr.Invalid("refund_only_quality_below", "must be between 0 and "+MaxMoney.String())
 	}
 	for i, r := range p.EvidenceRequiredFor {
 		if !slices.Contains(Reasons, r) {

@@ -1,7 +1,10 @@
 package aftersales
 
 import (
+	"slices"
+
 	"encoding/json"
+	"kefu/internal/demo/content"
 	"testing"
 
 	"kefu/internal/apperr"
@@ -98,5 +101,59 @@ func TestPolicyValidation(t *testing.T) {
 	}
 	if Money(123456).String() != "¥1234.56" || Money(-5).String() != "-¥0.05" {
 		t.Fatalf("money: %s %s", Money(123456), Money(-5))
+	}
+}
+
+// DefaultPolicy is what customers are promised in the shop's published policy
+// (internal/demo/content/policy.md, whose numbers content.Tiers() carries for code): this test
+// fails when either side changes without the other.
+func TestDefaultPolicyMatchesPublishedPolicy(t *testing.T) {
+	p := DefaultPolicy()
+	for _, pub := range content.Tiers() {
+		tp, ok := p.Tiers[Tier(pub.Key)]
+		if !ok {
+			t.Errorf("published tier %q has no policy", pub.Key)
+			continue
+		}
+		check := func(what string, got, want int) {
+			if got != want {
+				t.Errorf("%s %s: policy %d, published %d", pub.Key, what, got, want)
+			}
+		}
+		check("return window", tp.ReturnWindowDays, pub.ReturnDays)
+		check("quality return window", tp.QualityWindowDays, pub.QualityReturnDays)
+		check("quality exchange window", tp.ExchangeWindowDays(), pub.QualityExchangeDays)
+		check("warranty", tp.WarrantyDays, pub.WarrantyDays)
+		check("price protection", tp.PriceProtectionDays, pub.PriceProtectionDays)
+		switch pub.FreeReturnPickup {
+		case "always":
+			if !tp.FreeReturnShipping {
+				t.Errorf("%s: published free pickup always, policy does not pay return shipping", pub.Key)
+			}
+		case "monthly":
+			if tp.FreeReturnShipping || tp.FreeReturnPickupsPerMonth != 1 {
+				t.Errorf("%s: published one free pickup a month, policy %+v", pub.Key, tp)
+			}
+		case "none":
+			if tp.FreeReturnShipping || tp.FreeReturnPickupsPerMonth != 0 {
+				t.Errorf("%s: published no free pickup, policy %+v", pub.Key, tp)
+			}
+		default:
+			t.Errorf("%s: unknown free_return_pickup %q", pub.Key, pub.FreeReturnPickup)
+		}
+	}
+	// Every catalogue category closed to no-reason returns is excluded by the engine too, and the
+	// engine excludes no category the catalogue allows.
+	for _, c := range content.Categories() {
+		if excluded := slices.Contains(p.NoReasonExcluded, c.Slug); excluded == c.NoReasonReturn {
+			t.Errorf("category %s: catalogue no_reason_return=%v, policy excluded=%v", c.Slug, c.NoReasonReturn, excluded)
+		}
+	}
+	// The tags content.ReturnableWithoutReason treats as excluded.
+	for _, tag := range []string{"personalised", "hygiene", "perishable"} {
+		cat := content.Category{Slug: "apparel", NoReasonReturn: true}
+		if content.ReturnableWithoutReason(content.Product{Tags: []string{tag}}, cat) || !slices.Contains(p.NoReasonExcludedTags, tag) {
+			t.Errorf("tag %s: content and policy disagree", tag)
+		}
 	}
 }

@@ -71,6 +71,8 @@ type CreateInput struct {
 	Description string     `json:"description"`
 	Items       []CaseItem `json:"items"`
 	Evidence    []int64    `json:"evidence"` // attachment ids (photos)
+	// EvidenceMessages are ids of image messages the customer sent in a conversation.
+	EvidenceMessages []int64 `json:"evidence_messages"`
 }
 
 // Record is a stored case.
@@ -93,6 +95,7 @@ type Record struct {
 	OutboundTracking    string     `json:"outbound_tracking_number"`
 	Appeals             int        `json:"appeals"`
 	Evidence            []int64    `json:"evidence"`
+	EvidenceMessages    []int64    `json:"evidence_messages"`
 	Decision            Decision   `json:"decision"`
 	Lang                string     `json:"lang"`
 	Version             int        `json:"version"`
@@ -126,6 +129,7 @@ type orderLine struct {
 	sku, title, category string
 	unit                 Money
 	noReasonOK           bool
+	tags                 []string
 }
 
 // CreateTx is Create inside the caller's transaction.
@@ -143,8 +147,8 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 	if !utf8.ValidString(desc) || strings.ContainsRune(desc, 0) || utf8.RuneCountInString(desc) > 2000 {
 		return nil, apperr.Invalid("description", "must be valid text of at most 2000 characters")
 	}
-	if len(in.Evidence) > 20 {
-		return nil, apperr.Invalid("evidence", "at most 20 attachments")
+	if len(in.Evidence)+len(in.EvidenceMessages) > 20 {
+		return nil, apperr.Invalid("evidence", "at most 20 photos")
 	}
 	var tier, lang string
 	err := q.QueryRow(ctx, `SELECT tier, lang FROM customers WHERE id = ?`, in.CustomerID).Scan(&tier, &lang)
@@ -171,21 +175,36 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 			return nil, apperr.Invalid("evidence", fmt.Sprintf("no attachment %d", a))
 		}
 	}
+	for _, m := range in.EvidenceMessages {
+		var n int
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.id = ? AND m.content_type = 'image' AND m.sender_kind = 'customer' AND c.customer_id = ?`, m, in.CustomerID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, apperr.Invalid("evidence_messages", fmt.Sprintf("message %d is not an image this customer sent", m))
+		}
+	}
 	now := s.now()
-	req := Request{Kind: in.Kind, Tier: Tier(tier), Reason: in.Reason, Now: now, EvidencePhotos: len(in.Evidence)}
+	req := Request{Kind: in.Kind, Tier: Tier(tier), Reason: in.Reason, Now: now, EvidencePhotos: len(in.Evidence) + len(in.EvidenceMessages)}
 	pol, err := s.policy(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	var breakdown *RefundBreakdown
 	if in.Kind != KindComplaint || in.OrderID > 0 {
-		if err := s.fillFromOrder(ctx, q, in, pol, &req); err != nil {
+		if breakdown, err = s.fillFromOrder(ctx, q, &in, pol, &req); err != nil {
 			return nil, err
 		}
+	}
+	if req.FreePickupsUsedThisMonth, err = s.freePickupsUsed(ctx, q, in.CustomerID, now); err != nil {
+		return nil, err
 	}
 	d, err := Evaluate(pol, req)
 	if err != nil {
 		return nil, err
 	}
+	d.Refund = breakdown
 	var orderID any
 	if in.OrderID > 0 {
 		orderID = in.OrderID
@@ -198,16 +217,19 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 	if items == nil {
 		items = []CaseItem{}
 	}
-	evidence := in.Evidence
+	evidence, evidenceMsgs := in.Evidence, in.EvidenceMessages
 	if evidence == nil {
 		evidence = []int64{}
 	}
+	if evidenceMsgs == nil {
+		evidenceMsgs = []int64{}
+	}
 	initial := InitialState(in.Kind)
 	id, err := store.InsertID(ctx, q, `INSERT INTO aftersales_cases (type, status, customer_id, order_id, ticket_id, reason_code,
-		reason, items, requested_cents, return_shipping_payer, evidence, decision, lang, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		reason, items, requested_cents, return_shipping_payer, evidence, evidence_messages, decision, lang, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		string(in.Kind), string(initial), in.CustomerID, orderID, ticketID, string(in.Reason), desc, toJSON(items),
-		int64(d.Amount), string(d.ReturnShippingPaidBy), toJSON(evidence), toJSON(d), lang, now, now)
+		int64(d.Amount), string(d.ReturnShippingPaidBy), toJSON(evidence), toJSON(evidenceMsgs), toJSON(d), lang, now, now)
 	if err != nil {
 		return nil, err
 	}
@@ -238,11 +260,28 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 	return rec, nil
 }
 
+// policyMonth is the calendar the published policy counts months in (Beijing time).
+var policyMonth = time.FixedZone("CST", 8*3600)
+
+// freePickupsUsed counts the customer's cases this calendar month whose return pickup the
+// shop paid under the tier's monthly allowance (cancelled and rejected ones give it back).
+func (s *Service) freePickupsUsed(ctx context.Context, q store.Querier, customerID int64, now time.Time) (int, error) {
+	local := now.In(policyMonth)
+	start := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, policyMonth).UTC()
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM aftersales_cases WHERE customer_id = ? AND created_at >= ?
+		AND status NOT IN ('cancelled', 'rejected') AND decision LIKE ?`,
+		customerID, start, `%"shipping_rule_id":"`+MonthlyFreePickupRule+`"%`).Scan(&n)
+	return n, err
+}
+
 // fillFromOrder completes the request from the stored order: times, items with their catalogue
 // category, and the money at stake (the refund the policy would pay, or the goods' value).
-func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateInput, pol Policy, req *Request) error {
+// With no items named, the case covers every unit of the order not yet refunded ("return the
+// order"), and in.Items is filled in so the stored case says exactly what it covers.
+func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in *CreateInput, pol Policy, req *Request) (*RefundBreakdown, error) {
 	if in.OrderID <= 0 {
-		return apperr.Invalid("order_id", "an order is required for this kind of case")
+		return nil, apperr.Invalid("order_id", "an order is required for this kind of case")
 	}
 	var owner int64
 	var shipping, discount, refunded int64
@@ -250,15 +289,15 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 	err := q.QueryRow(ctx, `SELECT customer_id, shipping_cents, discount_cents, refunded_cents, paid_at, shipped_at, delivered_at
 		FROM orders WHERE id = ?`, in.OrderID).Scan(&owner, &shipping, &discount, &refunded, &paidAt, &shippedAt, &deliveredAt)
 	if store.IsNoRows(err) {
-		return apperr.Invalid("order_id", "no such order")
+		return nil, apperr.Invalid("order_id", "no such order")
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	if owner != in.CustomerID {
-		return apperr.Invalid("order_id", "the order belongs to another customer")
+		return nil, apperr.Invalid("order_id", "the order belongs to another customer")
 	}
 	if paidAt == nil {
-		return apperr.Invalid("order_id", "the order has not been paid")
+		return nil, apperr.Invalid("order_id", "the order has not been paid")
 	}
 	req.PaidAt = *paidAt
 	if shippedAt != nil {
@@ -268,26 +307,28 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 		req.DeliveredAt = *deliveredAt
 	}
 	rows, err := q.Query(ctx, `SELECT oi.id, oi.sku, oi.title, oi.qty, oi.unit_price_cents, oi.refunded_qty,
-		COALESCE(c.slug, ''), COALESCE(c.no_reason_return, ?) FROM order_items oi
+		COALESCE(c.slug, ''), COALESCE(c.no_reason_return, ?), COALESCE(p.tags, '[]') FROM order_items oi
 		LEFT JOIN products p ON p.id = oi.product_id LEFT JOIN categories c ON c.id = p.category_id
 		WHERE oi.order_id = ? ORDER BY oi.id`, true, in.OrderID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var lines []orderLine
 	for rows.Next() {
 		var l orderLine
 		var unit int64
-		if err := rows.Scan(&l.id, &l.sku, &l.title, &l.qty, &unit, &l.refundedQty, &l.category, &l.noReasonOK); err != nil {
+		var tags string
+		if err := rows.Scan(&l.id, &l.sku, &l.title, &l.qty, &unit, &l.refundedQty, &l.category, &l.noReasonOK, &tags); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
+		_ = json.Unmarshal([]byte(tags), &l.tags)
 		l.unit = Money(unit)
 		lines = append(lines, l)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	byID := map[int64]orderLine{}
 	order := Order{ShippingFee: Money(shipping), Discount: Money(discount), Refunded: Money(refunded), Shipped: shippedAt != nil}
@@ -297,7 +338,14 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 		order.Lines = append(order.Lines, OrderLine{SKU: strconv.FormatInt(l.id, 10), Qty: int(l.qty), UnitPrice: l.unit, RefundedQty: int(l.refundedQty)})
 	}
 	if len(in.Items) == 0 && in.Kind != KindComplaint {
-		return apperr.Invalid("items", "name at least one order item")
+		for _, l := range lines {
+			if left := int(l.qty - l.refundedQty); left > 0 {
+				in.Items = append(in.Items, CaseItem{OrderItemID: l.id, Qty: left})
+			}
+		}
+		if len(in.Items) == 0 {
+			return nil, apperr.Invalid("items", "every item of this order has already been refunded")
+		}
 	}
 	var refund []RefundLine
 	var value Money
@@ -305,16 +353,16 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 	for i, it := range in.Items {
 		l, ok := byID[it.OrderItemID]
 		if !ok {
-			return apperr.Invalid(fmt.Sprintf("items[%d].order_item_id", i), "not an item of this order")
+			return nil, apperr.Invalid(fmt.Sprintf("items[%d].order_item_id", i), "not an item of this order")
 		}
 		if seen[it.OrderItemID] {
-			return apperr.Invalid(fmt.Sprintf("items[%d].order_item_id", i), "listed twice")
+			return nil, apperr.Invalid(fmt.Sprintf("items[%d].order_item_id", i), "listed twice")
 		}
 		seen[it.OrderItemID] = true
 		if left := int(l.qty - l.refundedQty); it.Qty <= 0 || it.Qty > left {
-			return apperr.Invalid(fmt.Sprintf("items[%d].qty", i), fmt.Sprintf("%d of this item can still be claimed", left))
+			return nil, apperr.Invalid(fmt.Sprintf("items[%d].qty", i), fmt.Sprintf("%d of this item can still be claimed", left))
 		}
-		req.Items = append(req.Items, Item{SKU: l.sku, Name: l.title, Category: l.category, Qty: it.Qty, ExcludedFromNoReason: !l.noReasonOK})
+		req.Items = append(req.Items, Item{SKU: l.sku, Name: l.title, Category: l.category, Qty: it.Qty, ExcludedFromNoReason: !l.noReasonOK, Tags: l.tags})
 		refund = append(refund, RefundLine{SKU: strconv.FormatInt(l.id, 10), Qty: it.Qty})
 		value += l.unit * Money(it.Qty)
 	}
@@ -322,14 +370,15 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 	case KindReturn, KindRefundOnly:
 		b, err := CalculateRefund(pol, order, refund, req.Reason)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		req.Amount = b.Total
+		return &b, nil
 	case KindExchange, KindRepair:
 		req.Amount = value
 	case KindPriceProtection:
 		if len(in.Items) != 1 {
-			return apperr.Invalid("items", "price protection is claimed for one item at a time")
+			return nil, apperr.Invalid("items", "price protection is claimed for one item at a time")
 		}
 		l := byID[in.Items[0].OrderItemID]
 		var current int64
@@ -338,13 +387,13 @@ func (s *Service) fillFromOrder(ctx context.Context, q store.Querier, in CreateI
 			err = q.QueryRow(ctx, `SELECT price_cents FROM products WHERE sku = ?`, l.sku).Scan(&current)
 		}
 		if store.IsNoRows(err) {
-			return apperr.Invalid("items", "the product is no longer sold, so there is no current price to compare")
+			return nil, apperr.Invalid("items", "the product is no longer sold, so there is no current price to compare")
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		req.PaidUnitPrice, req.CurrentUnitPrice, req.Qty = l.unit, Money(current), in.Items[0].Qty
 	}
-	return nil
+	return nil, nil
 }
 
 // Transition applies an event to a case. version is what the editor saw (0: current, for
@@ -476,15 +525,15 @@ func notify(ctx context.Context, q store.Querier, rec *Record, kind string, m Me
 
 const caseColumns = `id, type, status, customer_id, order_id, ticket_id, reason_code, reason, items, requested_cents,
 	approved_cents, refunded_cents, return_shipping_payer, return_tracking_number, outbound_tracking_number, appeals,
-	evidence, decision, lang, version, created_at, updated_at, closed_at`
+	evidence, evidence_messages, decision, lang, version, created_at, updated_at, closed_at`
 
 func scanCase(row interface{ Scan(...any) error }) (*Record, error) {
 	var r Record
-	var items, evidence, decision string
+	var items, evidence, evidenceMsgs, decision string
 	var req, appr, ref int64
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.CustomerID, &r.OrderID, &r.TicketID, &r.Reason, &r.Description, &items,
 		&req, &appr, &ref, &r.ReturnShippingPayer, &r.ReturnTracking, &r.OutboundTracking, &r.Appeals,
-		&evidence, &decision, &r.Lang, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
+		&evidence, &evidenceMsgs, &decision, &r.Lang, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -492,6 +541,7 @@ func scanCase(row interface{ Scan(...any) error }) (*Record, error) {
 	r.RequestedCents, r.ApprovedCents, r.RefundedCents = Money(req), Money(appr), Money(ref)
 	_ = json.Unmarshal([]byte(items), &r.Items)
 	_ = json.Unmarshal([]byte(evidence), &r.Evidence)
+	_ = json.Unmarshal([]byte(evidenceMsgs), &r.EvidenceMessages)
 	_ = json.Unmarshal([]byte(decision), &r.Decision)
 	return &r, nil
 }

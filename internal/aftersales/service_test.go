@@ -88,6 +88,9 @@ func TestServiceReturnLifecycle(t *testing.T) {
 			rec.ReturnShippingPayer != PayerBuyer || rec.Decision.Tier != TierRegular || rec.Reason != ReasonNoReason {
 			t.Fatalf("created %+v", rec)
 		}
+		if b := rec.Decision.Refund; b == nil || len(b.Lines) != 1 || b.Lines[0].Discount != 799 || b.Total != 9_101 {
+			t.Fatalf("refund breakdown not stored: %+v", rec.Decision.Refund)
+		}
 		steps := []struct {
 			ev    Event
 			actor Actor
@@ -177,7 +180,14 @@ func TestServicePolicyDecisions(t *testing.T) {
 		if _, err := s.svc.Transition(ctx, rec.ID, 0, Event{Name: EventAppeal}, cust); code(err) != "appeal_limit:" {
 			t.Fatalf("second appeal: %v", err)
 		}
-		// Damaged food with a photo is fine; the shop pays return shipping.
+		// Damage in transit must be reported within 48 hours of sign-for (policy.md)…
+		rec, err = s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Reason: ReasonDamaged,
+			Items: []CaseItem{{s.snackLine, 1}}, Evidence: []int64{s.photo}}, cust)
+		if err != nil || rec.State != StateRejected || rec.Decision.RuleID != "transit_damage_report_window" {
+			t.Fatalf("damage reported after 72 hours: %+v %v", rec, err)
+		}
+		s.clock = s.clock.AddDate(0, 0, -2) // one day after delivery
+		// …then damaged food with a photo is fine; the shop pays return shipping.
 		rec, err = s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Reason: ReasonDamaged,
 			Items: []CaseItem{{s.snackLine, 1}}, Evidence: []int64{s.photo}}, cust)
 		if err != nil || rec.State != StateRequested || rec.ReturnShippingPayer != PayerShop {
@@ -186,6 +196,19 @@ func TestServicePolicyDecisions(t *testing.T) {
 		// …and the original shipping fee is part of the refund for a shop-fault return.
 		if rec.RequestedCents != 5_000-403+1_000 {
 			t.Fatalf("damaged refund %d", rec.RequestedCents)
+		}
+		// An image message the customer sent counts as a photo; someone else's text message does not.
+		conv, _ := store.InsertID(ctx, db, `INSERT INTO conversations (customer_id, created_at, updated_at) VALUES (?, ?, ?) RETURNING id`, s.regular, s.clock, s.clock)
+		img, _ := store.InsertID(ctx, db, `INSERT INTO messages (conversation_id, sender_kind, content_type, body, created_at) VALUES (?, 'customer', 'image', '[图片]', ?) RETURNING id`, conv, s.clock)
+		txt, _ := store.InsertID(ctx, db, `INSERT INTO messages (conversation_id, sender_kind, content_type, body, created_at) VALUES (?, 'customer', 'text', 'hi', ?) RETURNING id`, conv, s.clock)
+		rec, err = s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Reason: ReasonQuality,
+			Items: []CaseItem{{s.shirtLine, 1}}, EvidenceMessages: []int64{img}}, cust)
+		if err != nil || rec.State != StateRequested || len(rec.EvidenceMessages) != 1 || !hasRule(rec.Decision, "evidence_required") {
+			t.Fatalf("image-message evidence: %+v %v", rec, err)
+		}
+		if _, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Reason: ReasonQuality,
+			Items: []CaseItem{{s.shirtLine, 1}}, EvidenceMessages: []int64{txt}}, cust); code(err) != "invalid_field:evidence_messages" {
+			t.Fatalf("text message as evidence: %v", err)
 		}
 		// VIP: auto-approved under ¥1000, free return shipping.
 		vip := Actor{Kind: ActorCustomer, ID: s.vip}
@@ -272,7 +295,6 @@ func TestServiceCreateBadInput(t *testing.T) {
 			{CreateInput{Kind: KindReturn, CustomerID: 999}, "invalid_field:customer_id"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular}, "invalid_field:order_id"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.vip, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}}}, "invalid_field:order_id"},
-			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order}, "invalid_field:items"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.vipShirtLine, 1}}}, "invalid_field:items[0].order_item_id"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}, {s.shirtLine, 1}}}, "invalid_field:items[1].order_item_id"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 0}}}, "invalid_field:items[0].qty"},
@@ -291,6 +313,17 @@ func TestServiceCreateBadInput(t *testing.T) {
 		db.QueryRow(ctx, `SELECT COUNT(*) FROM aftersales_cases`).Scan(&n)
 		if n != 0 {
 			t.Fatalf("bad input left %d cases", n)
+		}
+		// With no items named, a case covers what is left of the order.
+		whole, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.vip, OrderID: s.vipOrder}, cust)
+		if err != nil || len(whole.Items) != 1 || whole.Items[0] != (CaseItem{s.vipShirtLine, 1}) || whole.RequestedCents != 9_900 {
+			t.Fatalf("whole-order case %+v %v", whole, err)
+		}
+		if _, err := db.Exec(ctx, `UPDATE order_items SET refunded_qty = qty WHERE order_id = ?`, s.vipOrder); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.vip, OrderID: s.vipOrder}, cust); code(err) != "invalid_field:items" {
+			t.Fatalf("fully refunded order: %v", err)
 		}
 		// A complaint needs no order and always goes to a person.
 		rec, err := s.svc.Create(ctx, CreateInput{Kind: KindComplaint, CustomerID: s.regular, Description: "客服态度差"}, cust)
@@ -346,6 +379,68 @@ func TestServiceListAndConcurrency(t *testing.T) {
 		none, _ := s.svc.List(ctx, CaseFilter{State: StateRefunded}, store.Page{Limit: 10})
 		if len(none) != 0 {
 			t.Fatalf("refunded: %d", len(none))
+		}
+	})
+}
+
+// The published policy's catalogue rules: products tagged personalised/hygiene/perishable are
+// not returnable without a reason whatever their category, and silver customers get one free
+// return pickup per calendar month.
+func TestServicePublishedPolicyRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newShop(t, db)
+		ctx := context.Background()
+		now := s.clock.AddDate(0, 0, -5)
+		var apparel int64
+		db.QueryRow(ctx, `SELECT id FROM categories WHERE slug = 'apparel'`).Scan(&apparel)
+		custom, err := store.InsertID(ctx, db, `INSERT INTO products (sku, title_zh, title_en, category_id, price_cents, tags, created_at, updated_at)
+			VALUES ('TS-NAME', '定制T恤', 'Custom T-shirt', ?, 12900, '["cotton","personalised"]', ?, ?) RETURNING id`, apparel, now, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		silver, _ := store.InsertID(ctx, db, `INSERT INTO customers (name, tier, lang, created_at) VALUES ('Ann', 'silver', 'en', ?) RETURNING id`, now)
+		order, err := store.InsertID(ctx, db, `INSERT INTO orders (number, customer_id, status, payment_status, items_cents, shipping_cents, discount_cents,
+			total_cents, placed_at, paid_at, shipped_at, delivered_at, updated_at)
+			VALUES ('KF-SILVER', ?, 'delivered', 'paid', 32700, 0, 0, 32700, ?, ?, ?, ?, ?) RETURNING id`, silver, now, now, now, now.Add(48*time.Hour), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shirtID int64
+		db.QueryRow(ctx, `SELECT id FROM products WHERE sku = 'TS-1'`).Scan(&shirtID)
+		line := func(product int64, sku string, qty, unit int64) int64 {
+			id, err := store.InsertID(ctx, db, `INSERT INTO order_items (order_id, product_id, sku, title, qty, unit_price_cents, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				order, product, sku, sku, qty, unit, qty*unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		customLine := line(custom, "TS-NAME", 1, 12_900)
+		shirtLine := line(shirtID, "TS-1", 2, 9_900)
+		cust := Actor{Kind: ActorCustomer, ID: silver}
+		rec, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: silver, OrderID: order, Items: []CaseItem{{customLine, 1}}}, cust)
+		if err != nil || rec.State != StateRejected || rec.Decision.RuleID != "no_reason_excluded_category" {
+			t.Fatalf("personalised shirt: %+v %v", rec, err)
+		}
+		// First no-reason return this month: free pickup; the second one: the customer pays.
+		first, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: silver, OrderID: order, Items: []CaseItem{{shirtLine, 1}}}, cust)
+		if err != nil || first.ReturnShippingPayer != PayerShop || first.Decision.ShippingRuleID != MonthlyFreePickupRule {
+			t.Fatalf("first silver return: %+v %v", first, err)
+		}
+		second, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: silver, OrderID: order, Items: []CaseItem{{shirtLine, 1}}}, cust)
+		if err != nil || second.ReturnShippingPayer != PayerBuyer || second.Decision.ShippingRuleID != "buyer_pays_no_reason_shipping" {
+			t.Fatalf("second silver return: %+v %v", second, err)
+		}
+		// Cancelling the first gives the allowance back.
+		if _, err := s.svc.Transition(ctx, first.ID, 0, Event{Name: EventCancel}, cust); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.svc.Transition(ctx, second.ID, 0, Event{Name: EventCancel}, cust); err != nil {
+			t.Fatal(err)
+		}
+		third, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: silver, OrderID: order, Items: []CaseItem{{shirtLine, 1}}}, cust)
+		if err != nil || third.Decision.ShippingRuleID != MonthlyFreePickupRule {
+			t.Fatalf("after cancelling: %+v %v", third, err)
 		}
 	})
 }

@@ -30,7 +30,7 @@ func (a *App) registerJobs() {
 		if _, err := a.Tickets.SweepSLA(ctx); err != nil {
 			return err
 		}
-		j.RunAgainAt(time.Now().Add(30 * time.Second))
+		j.RunAgainAt(a.Jobs.Now().Add(30 * time.Second))
 		return nil
 	})
 	retrain := func(ctx context.Context, task string) error {
@@ -55,14 +55,14 @@ func (a *App) registerJobs() {
 		if err := retrain(ctx, nlu.TaskIntent); err != nil {
 			return err
 		}
-		j.RunAgainAt(time.Now().Add(24 * time.Hour))
+		j.RunAgainAt(a.Jobs.Now().Add(24 * time.Hour))
 		return nil
 	})
 	a.Jobs.Handle(AutoCloseJob, func(ctx context.Context, j *jobs.Job) error {
 		if _, err := a.Tickets.AutoClose(ctx, 0); err != nil {
 			return err
 		}
-		j.RunAgainAt(time.Now().Add(time.Hour))
+		j.RunAgainAt(a.Jobs.Now().Add(time.Hour))
 		return nil
 	})
 }

@@ -227,6 +227,11 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	case "", "agent":
 		nm.SenderKind, nm.SenderID = "agent", p.User.ID
 	case "customer":
+		// Relaying a customer's words is for a shop's server (an API token); people signed in
+		// to the workspace must not be able to speak as the customer.
+		if p.SessionID != 0 {
+			return apperr.Forbidden("only API tokens (server-side integrations) may send as the customer")
+		}
 		nm.SenderKind = "customer"
 	default:
 		return apperr.Invalid("sender", "must be agent or customer")

@@ -8,9 +8,10 @@ import (
 	"kefu/internal/apperr"
 )
 
-// LowCSAT is the highest score that still opens a supervisor follow-up: 1 and 2 out of 5 mean
-// the customer left unhappy, and someone senior should call back.
-const LowCSAT = 2
+// LowCSAT is the highest score that still opens a supervisor follow-up: the published policy
+// (internal/demo/content/policy.md) promises customers that ratings of 3 or less get a
+// supervisor follow-up within 24 hours.
+const LowCSAT = 3
 
 // CheckCSAT validates a satisfaction response (score 1-5, optional comment) and returns the
 // cleaned comment.

@@ -21,7 +21,7 @@ func TestCSATRules(t *testing.T) {
 			t.Errorf("comment %q accepted", bad)
 		}
 	}
-	for score, want := range map[int]bool{1: true, 2: true, 3: false, 5: false, 0: false} {
+	for score, want := range map[int]bool{1: true, 2: true, 3: true, 4: false, 5: false, 0: false} {
 		if NeedsFollowUp(score) != want {
 			t.Errorf("NeedsFollowUp(%d)", score)
 		}

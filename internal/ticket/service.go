@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -530,6 +531,29 @@ type Filter struct {
 	// Unassigned lists the queue: tickets with no agent (in any team, or TeamID's team).
 	Unassigned bool
 	Breached   bool
+	// SLAAtRisk lists open tickets with a running clock past its warning instant (warning or
+	// breached), or already breached: what a supervisor watches.
+	SLAAtRisk bool
+	// Query is a ticket reference ("T-1024", "1024") or words of the subject.
+	Query string
+	// Now is the instant SLAAtRisk is judged at (the service's clock when zero).
+	Now time.Time
+}
+
+// openStatusList is the SQL list of the statuses a queue shows. Written as IN (not NOT IN
+// resolved, closed) so the partial indexes on open tickets (migration 0203) apply.
+const openStatusList = "('new', 'open', 'pending', 'on_hold')"
+
+// parseRef reads "T-1024", "t-1024" or "1024".
+func parseRef(q string) (int64, bool) {
+	q = strings.TrimPrefix(strings.TrimPrefix(q, "T-"), "t-")
+	id, err := strconv.ParseInt(q, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// likeEscape makes a user's text match literally inside a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // Sorts maps API sort names to columns for List.
@@ -562,10 +586,26 @@ func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Ticke
 		w.Add("t.order_id = ?", f.OrderID)
 	}
 	if f.Unassigned {
-		w.Add("t.assignee_id IS NULL AND t.status NOT IN ('resolved', 'closed')")
+		w.Add("t.assignee_id IS NULL AND t.status IN " + openStatusList)
 	}
 	if f.Breached {
 		w.Add("t.sla_breached = ?", true)
+	}
+	if f.SLAAtRisk {
+		now := f.Now
+		if now.IsZero() {
+			now = s.now()
+		}
+		w.Add(`t.status IN `+openStatusList+` AND (t.sla_breached = ?
+			OR (s.first_response_state IN ('running', 'warning', 'breached') AND s.first_response_warn_at <= ?)
+			OR (s.resolution_state IN ('running', 'warning', 'breached') AND s.resolution_warn_at <= ?))`, true, now, now)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if id, ok := parseRef(q); ok {
+			w.Add("t.id = ?", id)
+		} else {
+			w.Add(`LOWER(t.subject) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(q))+"%")
+		}
 	}
 	if page.Sort == "" {
 		page.Sort, page.Desc = "t.id", true

@@ -220,8 +220,9 @@ type CSATResult struct {
 	FollowUp   *Ticket `json:"follow_up,omitempty"`
 }
 
-// RecordCSAT stores the customer's rating of a resolved ticket (once). A low score opens a
-// high-priority follow-up ticket assigned to a supervisor (the least busy active one).
+// RecordCSAT stores the customer's rating of a resolved ticket (once). The actor is the ticket's
+// customer, or an agent relaying the customer's rating. A low score opens a high-priority
+// follow-up ticket assigned to a supervisor (the least busy active one).
 func (s *Service) RecordCSAT(ctx context.Context, ticketID int64, score int, comment string, customer Actor) (*CSATResult, error) {
 	comment, err := CheckCSAT(score, comment)
 	if err != nil {
@@ -233,7 +234,12 @@ func (s *Service) RecordCSAT(ctx context.Context, ticketID int64, score int, com
 		if err != nil {
 			return err
 		}
-		if customer.Kind != ActorCustomer || t.CustomerID == nil || customer.ID != *t.CustomerID {
+		switch {
+		case t.CustomerID == nil:
+			return apperr.Conflict("no_customer", "the ticket has no customer to rate it")
+		case customer.Kind == ActorAgent:
+			// An agent records a rating the customer gave by phone or in chat; the event says who.
+		case customer.Kind != ActorCustomer || customer.ID != *t.CustomerID:
 			return apperr.Forbidden("only the ticket's customer can rate it")
 		}
 		if err := CSATAllowed(t.Status); err != nil {

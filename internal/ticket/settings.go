@@ -176,8 +176,9 @@ func (s *Service) teamSnapshots(ctx context.Context, q store.Querier) ([]TeamSna
 		return nil, nil
 	}
 	load := map[int64]int{}
+	// Only open tickets count (tickets_status_assignee), however many closed ones there are.
 	rows, err = q.Query(ctx, `SELECT assignee_id, COUNT(*) FROM tickets
-		WHERE assignee_id IS NOT NULL AND status IN ('new','open','pending','on_hold') GROUP BY assignee_id`)
+		WHERE status IN ('new','open','pending','on_hold') AND assignee_id IS NOT NULL GROUP BY assignee_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -212,20 +213,17 @@ func (s *Service) teamSnapshots(ctx context.Context, q store.Querier) ([]TeamSna
 		}
 	}
 	rows.Close()
-	rows, err = q.Query(ctx, `SELECT team_id, assignee_id FROM tickets WHERE id IN
-		(SELECT MAX(id) FROM tickets WHERE assignee_id IS NOT NULL AND team_id IS NOT NULL GROUP BY team_id)`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var teamID, agentID int64
-		if err := rows.Scan(&teamID, &agentID); err != nil {
+	// The round-robin cursor of each team: the agent of its latest assigned ticket. One indexed
+	// lookup per team (tickets_team_id walks the team's tickets newest first), so routing does
+	// not slow down as the ticket table grows.
+	for i := range teams {
+		var agentID int64
+		err := q.QueryRow(ctx, `SELECT assignee_id FROM tickets WHERE team_id = ? AND assignee_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
+			teams[i].ID).Scan(&agentID)
+		if err != nil && !store.IsNoRows(err) {
 			return nil, err
 		}
-		if i, ok := index[teamID]; ok {
-			teams[i].LastAgentID = agentID
-		}
+		teams[i].LastAgentID = agentID
 	}
-	return teams, rows.Err()
+	return teams, nil
 }

@@ -20,3 +20,8 @@ CREATE INDEX tickets_open_assignee ON tickets(assignee_id, id) WHERE status IN (
 CREATE INDEX tickets_open_priority ON tickets(priority, id) WHERE status IN ('new', 'open', 'pending', 'on_hold');
 CREATE INDEX tickets_open_category ON tickets(category, id) WHERE status IN ('new', 'open', 'pending', 'on_hold');
 CREATE INDEX tickets_open ON tickets(id) WHERE status IN ('new', 'open', 'pending', 'on_hold');
+-- A team's tickets of one priority, across its history (e.g. every urgent ticket of a team).
+CREATE INDEX tickets_team_priority ON tickets(team_id, priority, created_at);
+-- "Due soonest first" over the open queues (unassigned, SLA at risk).
+CREATE INDEX tickets_open_fr_due ON tickets(first_response_due_at) WHERE status IN ('new', 'open', 'pending', 'on_hold');
+CREATE INDEX tickets_open_res_due ON tickets(resolution_due_at) WHERE status IN ('new', 'open', 'pending', 'on_hold');

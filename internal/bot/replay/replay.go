@@ -82,6 +82,10 @@ type Turn struct {
 	User   string `json:"user"`
 	Image  bool   `json:"image,omitempty"` // send a photo (evidence) instead of / before the text
 	Expect Expect `json:"expect"`
+	// KnownIssue names a known, not yet fixed cause of this turn failing (an NLU or retrieval
+	// limitation). The turn still counts as failed in the summary; the suite test reports it
+	// instead of failing, and fails once the turn passes so the mark is removed.
+	KnownIssue string `json:"known_issue,omitempty"`
 }
 
 // Expect lists the checks of a turn; only the keys given are checked.
@@ -117,6 +121,7 @@ type TurnResult struct {
 	Aftersales *ExpectCase     `json:"aftersales"`
 	Passed     bool            `json:"passed"`
 	Failures   []string        `json:"failures"`
+	KnownIssue string          `json:"known_issue,omitempty"`
 }
 
 // Summary is the report's totals.
@@ -239,7 +244,7 @@ func runOne(ctx context.Context, env Env, d Dialogue) ([]TurnResult, bool, error
 }
 
 func runTurn(ctx context.Context, a *app.App, convID, custID int64, dialogue string, n int, tu Turn) (TurnResult, error) {
-	res := TurnResult{Dialogue: dialogue, Turn: n, User: tu.User, Entities: json.RawMessage("[]"), Sentiment: json.RawMessage("{}")}
+	res := TurnResult{Dialogue: dialogue, Turn: n, User: tu.User, Entities: json.RawMessage("[]"), Sentiment: json.RawMessage("{}"), KnownIssue: tu.KnownIssue}
 	before, err := a.Conversations.Get(ctx, convID)
 	if err != nil {
 		return res, err

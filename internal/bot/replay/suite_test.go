@@ -40,7 +40,12 @@ func TestDialogueSuite(t *testing.T) {
 		t.Fatal("no turns were replayed")
 	}
 	for _, tr := range rep.Turns {
-		if !tr.Passed {
+		switch {
+		case tr.KnownIssue != "" && tr.Passed:
+			t.Errorf("%s turn %d now passes: remove its known_issue mark (%s)", tr.Dialogue, tr.Turn, tr.KnownIssue)
+		case tr.KnownIssue != "":
+			t.Logf("KNOWN ISSUE %s turn %d %q: %s — %s", tr.Dialogue, tr.Turn, tr.User, tr.KnownIssue, strings.Join(tr.Failures, "; "))
+		case !tr.Passed:
 			t.Errorf("%s turn %d %q (intent %s %.2f): %s\n    reply: %s", tr.Dialogue, tr.Turn, tr.User, tr.Intent, tr.Confidence,
 				strings.Join(tr.Failures, "; "), strings.ReplaceAll(tr.Reply, "\n", " / "))
 		}

@@ -37,7 +37,9 @@ type Service struct {
 }
 
 // NewService returns a CRM service.
-func NewService(db *store.DB, box *pii.Box) *Service { return &Service{DB: db, PII: box, Now: time.Now} }
+func NewService(db *store.DB, box *pii.Box) *Service {
+	return &Service{DB: db, PII: box, Now: time.Now}
+}
 
 // Customer is a shop's customer as staff see it: contact details masked.
 type Customer struct {

@@ -33,7 +33,7 @@ type Server struct {
 	extraRoutes []Route
 	// notReady, when set, is why /readyz answers 503 (e.g. the demo store is still loading).
 	notReady atomic.Pointer[string]
-	handler     http.Handler
+	handler  http.Handler
 }
 
 // Route is one endpoint: how it is matched, who may call it, and how it is documented.

@@ -2,23 +2,12 @@ package aftersales
 
 import (
 	"fmt"
+	"kefu/internal/i18n"
 	"strings"
 )
 
-// Message is a customer-facing text in both languages.
-type Message struct {
-	ZH string `json:"zh"`
-	EN string `json:"en"`
-}
-
-// In returns the text for a language tag; anything but Chinese gets English.
-func (m Message) In(lang string) string {
-	l := strings.ToLower(strings.TrimSpace(lang))
-	if l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_") {
-		return m.ZH
-	}
-	return m.EN
-}
+// Message is a customer-facing text in both languages; In picks the customer's.
+type Message = i18n.Text
 
 var kindNames = map[Kind][2]string{
 	KindReturn: {"退货退款", "return"}, KindRefundOnly: {"仅退款", "refund"}, KindExchange: {"换货", "exchange"},

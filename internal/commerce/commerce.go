@@ -5,15 +5,12 @@ package commerce
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"kefu/internal/apperr"
 	"kefu/internal/pii"
 	"kefu/internal/store"
+	"kefu/internal/validate"
 )
 
 // Service reads and writes the catalogue and orders.
@@ -47,23 +44,7 @@ func oneOf(v string, allowed []string) bool {
 }
 
 // text validates a free-text field: valid UTF-8, no NUL (PostgreSQL rejects it), bounded.
-func text(field, v string, min, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", apperr.Invalid(field, "must be valid UTF-8 text without NUL characters")
-	}
-	n := utf8.RuneCountInString(v)
-	if n < min {
-		if min == 1 {
-			return "", apperr.Invalid(field, "is required")
-		}
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at least %d characters", min))
-	}
-	if n > max {
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-	return v, nil
-}
+func text(field, v string, min, max int) (string, error) { return validate.Text(field, v, min, max) }
 
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)

@@ -12,19 +12,18 @@ package conversation
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"kefu/internal/apperr"
 	"kefu/internal/auth"
 	"kefu/internal/crm"
 	"kefu/internal/pii"
 	"kefu/internal/store"
+	"kefu/internal/validate"
 )
 
 // Allowed values of the conversation columns (they mirror the CHECK constraints).
@@ -149,16 +148,7 @@ func (s *Service) SetLimits(l Limits) {
 	s.openLimiter = NewRateLimiter(l.SessionsPerSecond, l.SessionsBurst)
 }
 
-func text(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", apperr.Invalid(field, "must be valid UTF-8 text without NUL characters")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-	return v, nil
-}
+func text(field, v string, max int) (string, error) { return validate.Text(field, v, 0, max) }
 
 const convColumns = `id, customer_id, visitor_token_hash, channel, status, handled_by, assignee_id, team_id, subject, lang, bot_state, created_at, updated_at, last_message_at, closed_at`
 

@@ -6,14 +6,13 @@ package crm
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"kefu/internal/apperr"
 	"kefu/internal/pii"
 	"kefu/internal/store"
+	"kefu/internal/validate"
 )
 
 // Tiers from least to most privileged.
@@ -97,16 +96,7 @@ type NewAddress struct {
 	IsDefault bool   `json:"is_default"`
 }
 
-func text(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", apperr.Invalid(field, "must be valid UTF-8 text without NUL characters")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-	return v, nil
-}
+func text(field, v string, max int) (string, error) { return validate.Text(field, v, 0, max) }
 
 // ValidPhone accepts mainland mobiles (11 digits starting 1) and international numbers (+ and 7–15 digits).
 func ValidPhone(p string) bool {

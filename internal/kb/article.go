@@ -6,11 +6,11 @@ package kb
 
 import (
 	"fmt"
+	"kefu/internal/validate"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"kefu/internal/apperr"
 	"kefu/internal/crm"
@@ -177,16 +177,7 @@ func (in *Input) Validate() error {
 }
 
 // text trims and checks one text field: valid UTF-8, no NUL (PostgreSQL rejects it), bounded.
-func text(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", apperr.Invalid(field, "must be valid UTF-8 text without NUL characters")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-	return v, nil
-}
+func text(field, v string, max int) (string, error) { return validate.Text(field, v, 0, max) }
 
 // list checks a list of short texts, dropping empty and repeated items.
 func list(field string, vs []string, maxItems, maxLen int) ([]string, error) {

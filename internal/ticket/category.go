@@ -5,6 +5,7 @@ package ticket
 
 import (
 	"fmt"
+	"kefu/internal/i18n"
 	"strings"
 
 	"kefu/internal/apperr"
@@ -176,8 +177,5 @@ func Classify(intent string, entities ...Entity) Category {
 	return cat
 }
 
-// isZh reports whether a language tag asks for Chinese ("zh", "zh-CN", "zh_Hans"…).
-func isZh(lang string) bool {
-	l := strings.ToLower(strings.TrimSpace(lang))
-	return l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_")
-}
+// isZh reports whether a language tag asks for Chinese.
+func isZh(lang string) bool { return i18n.IsZh(lang) }

@@ -2,22 +2,12 @@ package ticket
 
 import (
 	"fmt"
+	"kefu/internal/i18n"
 	"strings"
 )
 
 // Message is a customer-facing text in both languages; In picks the customer's.
-type Message struct {
-	ZH string `json:"zh"`
-	EN string `json:"en"`
-}
-
-// In returns the text for a language tag; anything but Chinese gets English.
-func (m Message) In(lang string) string {
-	if isZh(lang) {
-		return m.ZH
-	}
-	return m.EN
-}
+type Message = i18n.Text
 
 // StatusMessage is what the customer is told when their ticket moves to a status. ref is the
 // ticket's public reference (e.g. "T-1024"). Texts avoid internal words like "on hold" and say

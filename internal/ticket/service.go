@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"kefu/internal/apperr"
 	"kefu/internal/sla"
 	"kefu/internal/store"
+	"kefu/internal/validate"
 )
 
 // Service persists tickets on top of the pure rules in this package: creation (classify,
@@ -128,17 +128,7 @@ var ticketTypes = []string{"question", "problem", "after_sales", "complaint", "t
 
 // cleanText is the shared text check: valid UTF-8, no NUL (PostgreSQL rejects it), bounded.
 func cleanText(field, v string, min, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", apperr.Invalid(field, "must be valid UTF-8 text")
-	}
-	if n := utf8.RuneCountInString(v); n < min || n > max {
-		if min > 0 && n == 0 {
-			return "", apperr.Invalid(field, "is required")
-		}
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", max))
-	}
-	return v, nil
+	return validate.Text(field, v, min, max)
 }
 
 func cleanTags(tags []string) ([]string, error) {

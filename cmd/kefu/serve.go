@@ -89,11 +89,9 @@ func runServe(ctx context.Context, args []string) error {
 		if err := loadDemoIfEmpty(ctx, a); err != nil {
 			return err
 		}
-		// The demo writes products and articles in bulk: refresh what is derived from them.
+		// The demo writes products in bulk: give NLU the new catalogue. (The knowledge-base
+		// index is built by its background starter, which runs after this.)
 		if err := a.RefreshCatalog(ctx); err != nil {
-			return err
-		}
-		if err := a.Server.Services.KB.Load(ctx); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -42,6 +43,57 @@ type DB struct {
 	// writeMu serialises transactions on SQLite, which has one writer at a time: waiting on a
 	// mutex is far cheaper than SQLite's own busy-wait retry loop when two writers collide.
 	writeMu sync.Mutex
+	// stmts caches prepared statements on SQLite, where preparing a statement costs more than
+	// running most of kefu's small queries (pgx already caches them per connection). database/sql
+	// prepares a cached *sql.Stmt lazily on each pooled connection and reuses it inside
+	// transactions on that connection.
+	stmts         sync.Map // query text -> *sql.Stmt
+	stmtCount     atomic.Int64
+	stmtSeen      sync.Map // query texts run once, not yet prepared
+	stmtSeenCount atomic.Int64
+	// stopCheckpoints ends the SQLite checkpointer goroutine (see checkpointLoop).
+	stopCheckpoints chan struct{}
+	checkpointDone  chan struct{}
+}
+
+// maxCachedStmts bounds the cache: kefu's queries are a fixed set of texts, but a query built
+// with a variable number of placeholders (IN lists) would otherwise grow it without limit.
+const maxCachedStmts = 2000
+
+// maxSeenStmts bounds the texts remembered as seen once.
+const maxSeenStmts = 10000
+
+// stmt returns the cached prepared statement for q, preparing it on first use; nil when the
+// engine is not SQLite or the cache is full (the caller then runs q unprepared).
+func (db *DB) stmt(ctx context.Context, q string) *sql.Stmt {
+	if db.dialect != SQLite {
+		return nil
+	}
+	if v, ok := db.stmts.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	if db.stmtCount.Load() >= maxCachedStmts {
+		return nil
+	}
+	// Prepare on the second use only: a text seen once (one with literal values in it) would
+	// otherwise take a cache slot for good. The seen-set is cleared when it grows large.
+	if _, again := db.stmtSeen.LoadOrStore(q, struct{}{}); !again {
+		if db.stmtSeenCount.Add(1) > maxSeenStmts {
+			db.stmtSeen.Clear()
+			db.stmtSeenCount.Store(0)
+		}
+		return nil
+	}
+	st, err := db.SQL.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the unprepared call reports the error in context
+	}
+	if v, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	db.stmtCount.Add(1)
+	return st
 }
 
 // Dialect reports the engine.
@@ -58,7 +110,10 @@ func ParseURL(url string) (Dialect, string, error) {
 		}
 		// WAL lets readers run while one writer writes; immediate transactions take the write
 		// lock up front so two writers queue on busy_timeout instead of failing mid-transaction.
-		q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		// wal_autocheckpoint(0): the commit that fills the WAL no longer copies it back into the
+		// database file (and fsyncs) on the request path; checkpointLoop does that in the
+		// background instead.
+		q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate&_time_format=sqlite"
 		return SQLite, "file:" + path + "?" + q, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return Postgres, url, nil
@@ -88,7 +143,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, err
 	}
 	if dialect == SQLite {
+		// Keep every connection idle rather than database/sql's default of two: opening a
+		// SQLite connection (pragmas, schema parse) costs far more than a query, and each
+		// connection carries its own prepared statements.
 		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(8)
 	} else {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetMaxIdleConns(16)
@@ -100,24 +159,71 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{SQL: sqlDB, dialect: dialect}, nil
+	db := &DB{SQL: sqlDB, dialect: dialect}
+	if dialect == SQLite {
+		db.stopCheckpoints, db.checkpointDone = make(chan struct{}), make(chan struct{})
+		go db.checkpointLoop(checkpointEvery)
+	}
+	return db, nil
+}
+
+// checkpointEvery is how often the background checkpointer copies the WAL into the database.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpointLoop runs SQLite's WAL checkpoints off the request path. With SQLite's default
+// (wal_autocheckpoint 1000 pages) every ~50th ticket creation paid for copying 4 MB back into
+// the database file and two fsyncs inside its own commit: the p99 of a write was a checkpoint.
+// A PASSIVE checkpoint never waits for readers or writers, and once it has copied every frame
+// the next writer starts the WAL over from the beginning, so the file stays small.
+func (db *DB) checkpointLoop(every time.Duration) {
+	defer close(db.checkpointDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCheckpoints:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// Errors (e.g. SQLITE_BUSY while another checkpoint runs) are retried next tick.
+			db.SQL.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+			cancel()
+		}
+	}
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		close(db.stopCheckpoints)
+		<-db.checkpointDone
+		db.stopCheckpoints = nil
+	}
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	return db.SQL.Close()
+}
 
 // Ping checks the database answers (used by /readyz).
 func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
 
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := db.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, normaliseArgs(args)...)
+	}
 	return db.SQL.ExecContext(ctx, db.rebind(q), normaliseArgs(args)...)
 }
 
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := db.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, normaliseArgs(args)...)
+	}
 	return db.SQL.QueryContext(ctx, db.rebind(q), normaliseArgs(args)...)
 }
 
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := db.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, normaliseArgs(args)...)
+	}
 	return db.SQL.QueryRowContext(ctx, db.rebind(q), normaliseArgs(args)...)
 }
 
@@ -155,15 +261,34 @@ type Tx struct {
 func (t *Tx) Dialect() Dialect { return t.db.dialect }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, normaliseArgs(args)...)
+	}
 	return t.tx.ExecContext(ctx, t.db.rebind(q), normaliseArgs(args)...)
 }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, normaliseArgs(args)...)
+	}
 	return t.tx.QueryContext(ctx, t.db.rebind(q), normaliseArgs(args)...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, normaliseArgs(args)...)
+	}
 	return t.tx.QueryRowContext(ctx, t.db.rebind(q), normaliseArgs(args)...)
+}
+
+// stmt binds the cached statement for q to this transaction's connection (database/sql reuses
+// the one already prepared there); nil when there is none.
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	st := t.db.stmt(ctx, q)
+	if st == nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
 }
 
 // InsertID runs an INSERT ... RETURNING id and returns the id.

@@ -75,6 +75,8 @@ func kbEval(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&opt.Weights.Synonym, "w-synonym", opt.Weights.Synonym, "weight of synonym groups")
 	fs.Float64Var(&opt.Weights.Fuzzy, "w-fuzzy", opt.Weights.Fuzzy, "weight of spelling corrections")
 	fs.Float64Var(&opt.Spread, "spread", opt.Spread, "share of an entry's second-best match added to its best")
+	fs.Float64Var(&opt.Weights.Filler, "w-filler", opt.Weights.Filler, "weight of Chinese filler words (我, 的, 吗, 怎么, …)")
+	fs.Float64Var(&opt.Negation, "negation", opt.Negation, "share of the score lost when only one of query and question is negated (Chinese)")
 	fs.BoolVar(&opt.Fuzzy, "fuzzy", opt.Fuzzy, "correct unknown English words")
 	if err := fs.Parse(args); err != nil {
 		return exitError{2}

@@ -55,6 +55,8 @@ func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
 	rate := fs.Float64("rate", 0, "initial learning rate (0 = default)")
 	charWeight := fs.Float64("char-weight", 0, "weight of character n-grams (0 = default)")
 	reject := fs.Float64("reject-rate", -1, "share of held-out in-scope texts rejected as out-of-scope (-1 = default)")
+	runs := fs.Int("runs", 0, "SGD runs averaged into the model (0 = default for the task)")
+	minDF := fs.Int("min-df", 0, "drop features seen in fewer training texts (0 = default)")
 	return func(task string) (classify.Config, error) {
 		c, err := nlu.ConfigFor(task)
 		if err != nil {
@@ -71,6 +73,12 @@ func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
 		}
 		if *charWeight > 0 {
 			c.Features.CharWeight = *charWeight
+		}
+		if *runs > 0 {
+			c.Runs = *runs
+		}
+		if *minDF > 0 {
+			c.MinDF = *minDF
 		}
 		if *reject >= 0 {
 			c.RejectRate, c.RejectRateWithOOS = *reject, *reject

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kefu/internal/apperr"
+	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 	"kefu/internal/store/storetest"
 )
@@ -509,18 +510,29 @@ func TestSearchRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := insertConversation(t, db, "zh", "regular", "快递什么时候到")
-		kinds := func(hits []RecordHit) map[string]int {
+		kinds := func(hits []recordsearch.Hit) map[string]int {
 			m := map[string]int{}
 			for _, h := range hits {
 				m[h.Kind]++
 			}
 			return m
 		}
-		hits, err := s.SearchRecords(ctx, RecordQuery{Text: "快递"})
+		find := func(q recordsearch.Query) []recordsearch.Hit {
+			page, err := s.SearchRecords(ctx, q)
+			if err != nil {
+				t.Fatalf("%+v: %v", q, err)
+			}
+			return page.Items
+		}
+		page, err := s.SearchRecords(ctx, recordsearch.Query{Text: "快递"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := page.Items
 		if err != nil || kinds(hits)["message"] != 2 || kinds(hits)["ticket"] != 1 {
 			t.Fatalf("text: %+v %v", hits, err)
 		}
-		hits, _ = s.SearchRecords(ctx, RecordQuery{Text: "快递", Phone: "13800138000"})
+		hits = find(recordsearch.Query{Text: "快递", Phone: "13800138000"})
 		for _, h := range hits {
 			if h.ConversationID == other {
 				t.Errorf("phone filter let another customer's conversation through")
@@ -529,16 +541,16 @@ func TestSearchRecords(t *testing.T) {
 		if len(hits) == 0 || !strings.Contains(hits[0].Snippet.HTML, "<mark>快递</mark>") {
 			t.Errorf("phone: %+v", hits)
 		}
-		if hits, _ := s.SearchRecords(ctx, RecordQuery{Phone: "13900000000"}); len(hits) != 0 {
+		if hits := find(recordsearch.Query{Phone: "13900000000"}); len(hits) != 0 {
 			t.Errorf("unknown phone: %+v", hits)
 		}
-		if hits, _ := s.SearchRecords(ctx, RecordQuery{OrderNumber: order}); kinds(hits)["conversation"] != 1 || kinds(hits)["ticket"] != 1 {
+		if hits := find(recordsearch.Query{OrderNumber: order}); kinds(hits)["conversation"] != 1 || kinds(hits)["ticket"] != 1 {
 			t.Errorf("order: %+v", hits)
 		}
-		if hits, _ := s.SearchRecords(ctx, RecordQuery{Text: "%_' OR 1=1 --"}); len(hits) != 0 {
+		if hits := find(recordsearch.Query{Text: "%_' OR 1=1 --"}); len(hits) != 0 {
 			t.Errorf("wildcards must match literally: %+v", hits)
 		}
-		if _, err := s.SearchRecords(ctx, RecordQuery{}); code(err) != "invalid_field" {
+		if _, err := s.SearchRecords(ctx, recordsearch.Query{}); code(err) != "invalid_field" {
 			t.Errorf("no criteria: %v", err)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 
 	"kefu/internal/apperr"
 	"kefu/internal/kb/search"
+	"kefu/internal/nlu/textseg"
 	"kefu/internal/store"
 )
 
@@ -361,6 +362,19 @@ type BotRequest struct {
 	Tier           string
 	Intent         string
 	ConversationID int64
+	// Later, when set, takes the usage records (article shown, question unanswered) to write in
+	// the caller's transaction — the bot's turn, committed with its reply — instead of
+	// writing each in a transaction of its own now.
+	Later func(write func(ctx context.Context, q store.Querier) error)
+}
+
+// record writes now, or hands the write to later when the caller gave one.
+func (s *Service) record(ctx context.Context, later func(func(context.Context, store.Querier) error), write func(context.Context, store.Querier) error) error {
+	if later != nil {
+		later(write)
+		return nil
+	}
+	return write(ctx, s.DB)
 }
 
 // BotReply is the knowledge base's answer to the bot.
@@ -393,7 +407,8 @@ func (s *Service) Answer(ctx context.Context, req BotRequest) (*BotReply, error)
 			return nil, err
 		}
 		r.Text, r.Missing = Render(a.Answer, vars)
-		err = s.RecordEvent(ctx, s.DB, Event{ArticleID: a.ID, Kind: EventShown, ConversationID: req.ConversationID, Query: req.Text, Confidence: res.Confidence})
+		ev := Event{ArticleID: a.ID, Kind: EventShown, ConversationID: req.ConversationID, Query: req.Text, Confidence: res.Confidence}
+		err = s.record(ctx, req.Later, func(ctx context.Context, q store.Querier) error { return s.RecordEvent(ctx, q, ev) })
 		if err != nil {
 			return nil, err
 		}
@@ -402,7 +417,8 @@ func (s *Service) Answer(ctx context.Context, req BotRequest) (*BotReply, error)
 		if len(res.Items) > 0 {
 			best = res.Items[0].Article.ID
 		}
-		err := s.RecordUnanswered(ctx, s.DB, Unanswered{Question: req.Text, Lang: req.Lang, ConversationID: req.ConversationID, BestArticleID: best, Confidence: res.Confidence})
+		u := Unanswered{Question: req.Text, Lang: req.Lang, ConversationID: req.ConversationID, BestArticleID: best, Confidence: res.Confidence}
+		err := s.record(ctx, req.Later, func(ctx context.Context, q store.Querier) error { return s.RecordUnanswered(ctx, q, u) })
 		if err != nil {
 			return nil, err
 		}
@@ -430,6 +446,11 @@ func (s *Service) RecordUnanswered(ctx context.Context, q store.Querier, u Unans
 	if question == "" {
 		return nil // nothing to learn from an empty message
 	}
+	if u.Lang != "zh" && u.Lang != "en" {
+		// The caller did not know the language: detect it, so an article drafted from this
+		// gap gets a valid one.
+		u.Lang = textseg.Lang(question)
+	}
 	_, err = q.Exec(ctx, `INSERT INTO kb_unanswered (question, lang, conversation_id, best_article_id, confidence, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		question, u.Lang, nullID(u.ConversationID), nullID(u.BestArticleID), u.Confidence, s.Now().UTC())
 	return err
@@ -437,7 +458,8 @@ func (s *Service) RecordUnanswered(ctx context.Context, q store.Querier, u Unans
 
 // ShowAnswer renders an article for the bot to send in a conversation and records that the bot
 // showed it (used when the bot answers with an article retrieval alone only suggested).
-func (s *Service) ShowAnswer(ctx context.Context, articleID, conversationID int64, query string, confidence float64) (string, error) {
+// later, when set, takes the usage record as in BotRequest.Later.
+func (s *Service) ShowAnswer(ctx context.Context, articleID, conversationID int64, query string, confidence float64, later func(func(context.Context, store.Querier) error)) (string, error) {
 	a, err := s.Get(ctx, s.DB, articleID)
 	if err != nil {
 		return "", err
@@ -447,6 +469,7 @@ func (s *Service) ShowAnswer(ctx context.Context, articleID, conversationID int6
 		return "", err
 	}
 	txt, _ := Render(a.Answer, vars)
-	err = s.RecordEvent(ctx, s.DB, Event{ArticleID: articleID, Kind: EventShown, ConversationID: conversationID, Query: query, Confidence: confidence})
+	ev := Event{ArticleID: articleID, Kind: EventShown, ConversationID: conversationID, Query: query, Confidence: confidence}
+	err = s.record(ctx, later, func(ctx context.Context, q store.Querier) error { return s.RecordEvent(ctx, q, ev) })
 	return txt, err
 }

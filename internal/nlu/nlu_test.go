@@ -319,3 +319,42 @@ func TestMaskProducts(t *testing.T) {
 		t.Errorf("out-of-range span must be ignored: %q", got)
 	}
 }
+
+// Short, calm customer requests are neutral: asking where a parcel is or how to return
+// something is not a complaint (issue #3). None of these texts is in sentiment_train.csv; the
+// last rows check that real anger about the same topics still reads as negative.
+func TestNeutralRequestsAreNotNegative(t *testing.T) {
+	e := defaultEngine(t)
+	train, err := DefaultExamples(TaskSentiment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTrain := map[string]bool{}
+	for _, x := range train {
+		inTrain[strings.ToLower(x.Text)] = true
+	}
+	cases := []struct{ text, want string }{
+		{"我的快递到哪了", "neutral"},
+		{"where is my order", "neutral"},
+		{"I want to return this", "neutral"},
+		{"我想退货", "neutral"},
+		{"帮我查下物流", "neutral"},
+		{"how do I get a refund", "neutral"},
+		{"我要换货", "neutral"},
+		{"退款什么时候到账", "neutral"},
+		{"can you change my delivery address", "neutral"},
+		{"has my parcel left the warehouse", "neutral"},
+		{"我要取消订单", "neutral"},
+		{"I'd like to cancel my order", "neutral"},
+		{"等了三个星期还没到，你们太垃圾了", "negative"},
+		{"this is the worst service ever, my order never came", "negative"},
+	}
+	for _, c := range cases {
+		if inTrain[strings.ToLower(c.text)] {
+			t.Errorf("%q is in sentiment_train.csv; the table must test unseen text", c.text)
+		}
+		if got := e.Analyze(c.text).Sentiment; got.Polarity != c.want {
+			t.Errorf("%q: polarity %s (score %.3f, confidence %.3f), want %s", c.text, got.Polarity, got.Score, got.Confidence, c.want)
+		}
+	}
+}

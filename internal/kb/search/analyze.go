@@ -26,6 +26,10 @@ const (
 // tuned on the public dev sets (see Options); a term's weight multiplies its BM25 score.
 type Weights struct {
 	Word, Bigram, Unigram, Synonym, Fuzzy float64
+	// Filler scales Chinese function words and question fillers (我, 的, 吗, 怎么, 为什么, …)
+	// and the character bigrams made only of them: customers phrase the same question with
+	// different fillers, so they say little about which entry is meant.
+	Filler float64
 }
 
 // term is one analysed token: its key in the index and how much it counts.
@@ -57,9 +61,14 @@ func (a *analyzer) terms(text string, limit int) []term {
 		}
 		out = append(out, term{key: string(kind) + s, weight: w})
 	}
+	norm = foldVariants(norm)
 	for _, w := range textseg.SegmentNormalized(norm) {
 		if isHanWord(w) {
-			add(kindWord, w, a.w.Word)
+			ww := a.w.Word
+			if zhFillerWords[w] {
+				ww *= a.w.Filler
+			}
+			add(kindWord, w, ww)
 			continue // Chinese synonyms are found in the character stretches below
 		}
 		add(kindWord, textseg.Stem(w), a.w.Word)
@@ -75,7 +84,11 @@ func (a *analyzer) terms(text string, limit int) []term {
 		for i, r := range han {
 			add(kindUnigram, string(r), a.w.Unigram)
 			if i > 0 {
-				add(kindBigram, string(han[i-1:i+1]), a.w.Bigram)
+				bw := a.w.Bigram
+				if zhFillerRunes[han[i-1]] && zhFillerRunes[r] {
+					bw *= a.w.Filler
+				}
+				add(kindBigram, string(han[i-1:i+1]), bw)
 			}
 			for n := 2; n <= 4 && i+n <= len(han) && mayStartSynonym(r); n++ {
 				if g, ok := synonymGroup(string(han[i : i+n])); ok {

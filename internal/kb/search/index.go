@@ -42,16 +42,20 @@ type Options struct {
 	// several variants (or title and answer) all match are more likely right.
 	Spread float64
 	Fuzzy  bool // correct unknown English words to indexed words one or two edits away
+	// Negation is the share of the score a Chinese candidate loses when exactly one of it and
+	// the query is negated (不/没/未/无): "开通花呗" and "不开通花呗" ask opposite things.
+	Negation float64
 }
 
 // DefaultOptions returns the tuned ranking parameters.
 func DefaultOptions() Options {
 	return Options{
 		K1: 1.2, B: 0.75,
-		Weights: Weights{Word: 1, Bigram: 0.6, Unigram: 0, Synonym: 0.5, Fuzzy: 0.7},
-		Field:   [nFields]float64{fieldQuestion: 1, fieldTitle: 0.9, fieldAnswer: 0.35, fieldTags: 0.5},
-		Spread:  0.25,
-		Fuzzy:   true,
+		Weights:  Weights{Word: 1, Bigram: 0.6, Unigram: 0, Synonym: 0.5, Fuzzy: 0.7, Filler: 0.3},
+		Field:    [nFields]float64{fieldQuestion: 1, fieldTitle: 0.9, fieldAnswer: 0.35, fieldTags: 0.5},
+		Spread:   0.25,
+		Fuzzy:    true,
+		Negation: 0.2,
 	}
 }
 

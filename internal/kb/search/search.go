@@ -3,6 +3,9 @@ package search
 import (
 	"math"
 	"slices"
+	"strings"
+
+	"kefu/internal/nlu/textseg"
 )
 
 // Query is one search.
@@ -22,6 +25,19 @@ type Hit struct {
 	Relevance float64 `json:"relevance"` // score relative to a perfect match of the query, 0..1
 	Field     string  `json:"field"`     // field of the best-matching part: question, title, answer, tags
 	Variant   int     `json:"variant"`   // the matching question variant when Field is "question"
+
+	unit int32 // the best-matching unit (for re-ranking)
+}
+
+// byScore orders hits by descending score.
+func byScore(a, b Hit) int {
+	switch {
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
+		return 1
+	}
+	return 0
 }
 
 // Result is a ranked list with the confidence that the first hit answers the query.
@@ -267,7 +283,11 @@ func (ix *Index) Search(q Query) Result {
 
 	spread := float32(ix.opt.Spread)
 	boost := float32(0.1 * self)
+	rerank := ix.opt.Negation > 0
 	want := limit
+	if rerank {
+		want = max(limit, rerankDepth)
+	}
 	top := make([]Hit, 0, want+1)
 	for _, slot := range slots {
 		if best[slot] > 0 {
@@ -281,16 +301,8 @@ func (ix *Index) Search(q Query) Result {
 				continue
 			}
 			u := ix.units[bestU[slot]]
-			h := Hit{ID: d.ID, Score: float64(score), Field: fieldNames[u.field], Variant: int(u.variant)}
-			i, _ := slices.BinarySearchFunc(top, h, func(a, b Hit) int {
-				switch {
-				case a.Score > b.Score:
-					return -1
-				case a.Score < b.Score:
-					return 1
-				}
-				return 0
-			})
+			h := Hit{ID: d.ID, Score: float64(score), Field: fieldNames[u.field], Variant: int(u.variant), unit: bestU[slot]}
+			i, _ := slices.BinarySearchFunc(top, h, byScore)
 			top = slices.Insert(top, i, h)
 			if len(top) > want {
 				top = top[:want]
@@ -302,6 +314,13 @@ func (ix *Index) Search(q Query) Result {
 
 	for i := range top {
 		top[i].Relevance = math.Min(1, top[i].Score/self)
+	}
+	if rerank && len(top) > 1 {
+		ix.rerankLocked(top, q.Text)
+		slices.SortStableFunc(top, byScore)
+	}
+	if len(top) > limit {
+		top = top[:limit]
 	}
 	res.Hits = top
 	if len(top) > 0 {
@@ -371,3 +390,49 @@ func (ix *Index) lookup(terms []term) (out []qterm, self float64) {
 	}
 	return out, self
 }
+
+// rerankDepth is how many of the best entries the second stage (Options.Negation) re-scores:
+// enough that a paraphrase BM25 ranked a little lower can come up, few enough that the cost
+// stays a few microseconds.
+const rerankDepth = 50
+
+// rerankLocked lowers the score and relevance of the hits whose best question or title
+// disagrees with the query on negation. Answer units are long and their negations say little
+// about the question, so they are left alone. Called with the read lock held.
+func (ix *Index) rerankLocked(top []Hit, query string) {
+	qNeg := -1 // computed on first use: -1 unknown, 0 no, 1 yes
+	for i := range top {
+		h := &top[i]
+		text := ix.unitText(&ix.units[h.unit])
+		if !strings.ContainsFunc(text, textseg.IsHan) {
+			continue
+		}
+		if qNeg < 0 {
+			qNeg = 0
+			if hasNegation(truncateRunes(query, maxQueryRunes)) {
+				qNeg = 1
+			}
+		}
+		if hasNegation(text) != (qNeg == 1) {
+			h.Score *= 1 - ix.opt.Negation
+			h.Relevance *= 1 - ix.opt.Negation
+		}
+	}
+}
+
+// unitText is the text of a question or title unit ("" for others).
+func (ix *Index) unitText(u *unit) string {
+	d := &ix.entries[u.slot].doc
+	switch u.field {
+	case fieldQuestion:
+		if int(u.variant) < len(d.Questions) {
+			return d.Questions[u.variant]
+		}
+	case fieldTitle:
+		return d.Title
+	}
+	return ""
+}
+
+// hasNegation reports a Chinese negation: 不, 没, 未 or 无 (别 is left out: 别人 is "others").
+func hasNegation(s string) bool { return strings.ContainsAny(s, "不没未无") }

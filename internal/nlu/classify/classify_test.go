@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"math"
 	"os"
@@ -316,5 +317,153 @@ func BenchmarkPredictToy(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Predict("您好，我的订单KF20261101001什么时候到？已经等了三天了，再不到我就申请退款")
+	}
+}
+
+// Averaging several SGD runs gives one ordinary model: deterministic, stored and loaded like
+// any other, and as accurate on the toy set as a single run.
+func TestRunsAreAveragedIntoOneModel(t *testing.T) {
+	cfg := quickConfig()
+	cfg.Runs = 3
+	m1, err := Train(context.Background(), toyData(), nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Train(context.Background(), toyData(), nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m1.W) != len(m1.Keys)*len(m1.Labels) {
+		t.Fatalf("weights %d for %d features × %d labels", len(m1.W), len(m1.Keys), len(m1.Labels))
+	}
+	for text, want := range map[string]string{"退款": "refund", "where's my package": "order_status", "hello!": "greeting"} {
+		a, b := m1.Predict(text), m2.Predict(text)
+		if a.Top[0].Label != want {
+			t.Errorf("Predict(%q) = %+v, want %s", text, a, want)
+		}
+		if a.Label != b.Label || a.Confidence != b.Confidence {
+			t.Errorf("two trainings differ on %q: %+v vs %+v", text, a, b)
+		}
+	}
+	one := quickConfig()
+	single, err := Train(context.Background(), toyData(), nil, one, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slicesEqual(single.W, m1.W) {
+		t.Error("averaged weights equal the single run's: the runs were not different")
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Models stored before Config gained Runs, NBAlpha, Features.Shape and Features.Binary (for
+// example in the nlu_models table) must still load and predict exactly as before: the new
+// fields are absent from their gob stream and default to the old behaviour.
+func TestModelWithoutNewerConfigFieldsLoads(t *testing.T) {
+	m, err := Train(context.Background(), toyData(), nil, quickConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type legacyFeatures struct {
+		WordNGrams, HanMin, HanMax, WordCharMin, WordCharMax int
+		CharWeight                                           float64
+	}
+	type legacyConfig struct {
+		Features              legacyFeatures
+		MinDF, Epochs         int
+		Lambda, Rate          float64
+		Seed                  uint64
+		NeverOOS, NBWeighting bool
+		HoldOut, RejectRate   float64
+		RejectRateWithOOS     float64
+	}
+	type legacyModel struct {
+		Config      legacyConfig
+		Labels      []string
+		Keys        []uint64
+		IDF         []float32
+		W, B        []float32
+		Temperature float64
+		Threshold   float64
+	}
+	c, f := m.Config, m.Config.Features
+	old := legacyModel{
+		Config: legacyConfig{
+			Features: legacyFeatures{f.WordNGrams, f.HanMin, f.HanMax, f.WordCharMin, f.WordCharMax, f.CharWeight},
+			MinDF:    c.MinDF, Epochs: c.Epochs, Lambda: c.Lambda, Rate: c.Rate, Seed: c.Seed,
+			NeverOOS: c.NeverOOS, NBWeighting: c.NBWeighting, HoldOut: c.HoldOut, RejectRate: c.RejectRate,
+			RejectRateWithOOS: c.RejectRateWithOOS,
+		},
+		Labels: m.Labels, Keys: m.Keys, IDF: m.IDF, W: m.W, B: m.B, Temperature: m.Temperature, Threshold: m.Threshold,
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(old); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Config.Runs != 0 || loaded.Config.Features.Shape || loaded.Config.Features.Binary || loaded.Config.NBAlpha != 0 {
+		t.Fatalf("new fields not at their zero values: %+v", loaded.Config)
+	}
+	for _, text := range []string{"我要退款", "where is my order", "hi", "随便说点什么", "WHERE IS MY ORDER???"} {
+		a, b := m.Predict(text), loaded.Predict(text)
+		if a.Label != b.Label || a.Confidence != b.Confidence {
+			t.Errorf("legacy model differs on %q: %+v vs %+v", text, a, b)
+		}
+	}
+}
+
+func TestShapeFeatures(t *testing.T) {
+	count := func(text string) int { return len(appendShape(nil, text)) }
+	cases := map[string]int{
+		"where is my order":                 0,
+		"WHERE IS MY ORDER???":              2, // ??? and CAPS
+		"where is my order??":               1,
+		"太差了！！！":                            1,
+		"I love my new SF shoes":            0, // one acronym is not shouting
+		"Great!":                            0,
+		strings.Repeat("?", 10) + "NOW NOW": 2,
+	}
+	for text, want := range cases {
+		if got := count(text); got != want {
+			t.Errorf("appendShape(%q) gave %d keys, want %d", text, got, want)
+		}
+	}
+	f := DefaultConfig().Features
+	plain := len(f.extract("WHERE IS MY ORDER???"))
+	f.Shape = true
+	if shaped := len(f.extract("WHERE IS MY ORDER???")); shaped != plain+2 {
+		t.Errorf("Shape added %d features, want 2", shaped-plain)
+	}
+}
+
+func TestTop3(t *testing.T) {
+	cases := []struct {
+		p    []float64
+		want []int
+	}{
+		{[]float64{0.1, 0.5, 0.2, 0.2}, []int{1, 2, 3}}, // ties keep the lower index first
+		{[]float64{0.7, 0.3}, []int{0, 1}},
+		{[]float64{0.2, 0.3, 0.5}, []int{2, 1, 0}},
+		{[]float64{0.25, 0.25, 0.25, 0.25}, []int{0, 1, 2}},
+	}
+	for _, c := range cases {
+		got := top3(c.p)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("top3(%v) = %v, want %v", c.p, got, c.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package classify
 import (
 	"math"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"kefu/internal/nlu/textseg"
@@ -17,6 +18,15 @@ type Features struct {
 	HanMax      int
 	WordCharMin int // character n-grams inside space-padded other words
 	WordCharMax int
+	// Shape adds a few features about how the text is written rather than what it says:
+	// runs of "!" or "?" and shouting in capitals. Normalisation drops case
+	// and punctuation, so without them a polarity model blames the words of
+	// "WHERE IS MY ORDER???" for its anger and then reads a calm "where is my order" as
+	// negative too.
+	Shape bool
+	// Binary counts a feature once however often it occurs (instead of 1 + log count), as
+	// NB-SVM does: in reviews, repetition adds little evidence.
+	Binary bool
 	// CharWeight scales the character n-gram block against the word block before the
 	// vector is L2-normalised (1 = equal footing per feature).
 	CharWeight float64
@@ -69,7 +79,26 @@ func token(w string) string {
 
 var numShapes = []string{"#0", "#1", "#2", "#3", "#4", "#5", "#6", "#7", "#8", "#9", "#10", "#11", "#12", "#13+"}
 
-// weighted is one feature occurrence count before weighting.
+// Hash seeds of the feature blocks, computed once (they are on every prediction's path).
+var (
+	seedWord   = hashBytes(fnvOffset, string(rune(prefixWord)))
+	seedBigram = hashBytes(fnvOffset, string(rune(prefixBigram)))
+	seedChar   = hashBytes(fnvOffset, string(rune(prefixChar)))
+	seedShape  = hashBytes(fnvOffset, "shape")
+)
+
+// scratch holds the per-call buffers of feature extraction and scoring; they are pooled so
+// that a prediction allocates next to nothing (the bot calls Predict on every message).
+type scratch struct {
+	keys []uint64
+	kc   []keyCount
+	vec  sparse
+	z    []float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// keyCount is one feature occurrence count before weighting.
 type keyCount struct {
 	key   uint64
 	count float64
@@ -78,15 +107,23 @@ type keyCount struct {
 
 // extract returns the feature keys of a text with their counts, sorted by key.
 func (f Features) extract(text string) []keyCount {
+	return f.extractInto(text, new(scratch))
+}
+
+// extractInto is extract with the caller's buffers (the result aliases sc.kc).
+func (f Features) extractInto(text string, sc *scratch) []keyCount {
 	norm := textseg.Normalize(text)
-	keys := make([]uint64, 0, 64+utf8.RuneCountInString(norm)*4)
+	keys := sc.keys[:0]
+	if want := 64 + utf8.RuneCountInString(norm)*4; cap(keys) < want {
+		keys = make([]uint64, 0, want)
+	}
 	words := textseg.SegmentNormalized(norm)
 	prev := "<s>"
 	for i, w := range words {
 		t := token(w)
-		keys = append(keys, hashBytes(hashBytes(fnvOffset, string(rune(prefixWord))), t))
+		keys = append(keys, hashBytes(seedWord, t))
 		if f.WordNGrams >= 2 {
-			h := hashBytes(hashBytes(fnvOffset, string(rune(prefixBigram))), prev)
+			h := hashBytes(seedBigram, prev)
 			keys = append(keys, hashBytes(h^0xff, t))
 			if i == len(words)-1 {
 				keys = append(keys, hashBytes(hashBytes(h^0xff, t)^0xfe, "</s>"))
@@ -94,11 +131,13 @@ func (f Features) extract(text string) []keyCount {
 		}
 		prev = t
 	}
+	if f.Shape {
+		keys = appendShape(keys, text)
+	}
 	nWord := len(keys)
 	if f.HanMax > 0 || f.WordCharMax > 0 {
-		base := hashBytes(fnvOffset, string(rune(prefixChar)))
 		textseg.EachCharNGram(norm, f.HanMin, f.HanMax, f.WordCharMin, f.WordCharMax, func(g []rune) {
-			keys = append(keys, hashRunes(base, g))
+			keys = append(keys, hashRunes(seedChar, g))
 		})
 	}
 	// mark char keys so they can be weighted separately: flip the top bit
@@ -109,7 +148,8 @@ func (f Features) extract(text string) []keyCount {
 		keys[i] &^= 1 << 63
 	}
 	slices.Sort(keys)
-	out := make([]keyCount, 0, len(keys))
+	sc.keys = keys
+	out := sc.kc[:0]
 	for i := 0; i < len(keys); {
 		j := i + 1
 		for j < len(keys) && keys[j] == keys[i] {
@@ -118,6 +158,7 @@ func (f Features) extract(text string) []keyCount {
 		out = append(out, keyCount{key: keys[i], count: float64(j - i), char: keys[i]>>63 == 1})
 		i = j
 	}
+	sc.kc = out
 	return out
 }
 
@@ -127,12 +168,15 @@ type sparse struct {
 	val []float32
 }
 
-// vectorize weights counts by sublinear tf × idf and L2-normalises; keys outside the
-// vocabulary are dropped.
-func vectorize(kc []keyCount, vocab map[uint64]int32, idf []float32, charWeight float64) sparse {
-	var v sparse
-	v.idx = make([]int32, 0, len(kc))
-	v.val = make([]float32, 0, len(kc))
+// vectorize weights counts by sublinear tf (or 1 with Features.Binary) × idf (or the NB
+// weight) and L2-normalises; keys outside the vocabulary are dropped.
+func vectorize(kc []keyCount, vocab map[uint64]int32, idf []float32, f Features) sparse {
+	return vectorizeInto(sparse{idx: make([]int32, 0, len(kc)), val: make([]float32, 0, len(kc))}, kc, vocab, idf, f)
+}
+
+// vectorizeInto is vectorize appending to v's (emptied) buffers.
+func vectorizeInto(v sparse, kc []keyCount, vocab map[uint64]int32, idf []float32, f Features) sparse {
+	v.idx, v.val = v.idx[:0], v.val[:0]
 	norm := 0.0
 	for _, c := range kc {
 		i, ok := vocab[c.key]
@@ -140,8 +184,11 @@ func vectorize(kc []keyCount, vocab map[uint64]int32, idf []float32, charWeight 
 			continue
 		}
 		x := (1 + math.Log(c.count)) * float64(idf[i])
+		if f.Binary {
+			x = float64(idf[i])
+		}
 		if c.char {
-			x *= charWeight
+			x *= f.CharWeight
 		}
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, float32(x))
@@ -154,4 +201,57 @@ func vectorize(kc []keyCount, vocab map[uint64]int32, idf []float32, charWeight 
 		}
 	}
 	return v
+}
+
+// appendShape adds the Features.Shape keys of the raw text (first MaxRunes runes).
+func appendShape(keys []uint64, text string) []uint64 {
+	var bangRun, askRun, maxBang, maxAsk, upper, lower, capsWords, capsRun, n int
+	flushCaps := func() {
+		if capsRun >= 2 {
+			capsWords++
+		}
+		capsRun = 0
+	}
+	for _, r := range text {
+		if n++; n > textseg.MaxRunes {
+			break
+		}
+		switch r {
+		case '!', '！':
+			bangRun++
+			maxBang = max(maxBang, bangRun)
+		case '?', '？':
+			askRun++
+			maxAsk = max(maxAsk, askRun)
+		default:
+			bangRun, askRun = 0, 0
+		}
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper++
+			capsRun++
+			continue
+		case r >= 'a' && r <= 'z':
+			lower++
+		}
+		flushCaps()
+	}
+	flushCaps()
+	add := func(name string) { keys = append(keys, hashBytes(seedShape, name)) }
+	switch {
+	case maxBang >= 3:
+		add("!!!")
+	case maxBang == 2:
+		add("!!")
+	}
+	switch {
+	case maxAsk >= 3:
+		add("???")
+	case maxAsk == 2:
+		add("??")
+	}
+	if capsWords >= 2 && upper > lower {
+		add("CAPS")
+	}
+	return keys
 }

@@ -68,6 +68,33 @@ func (f *finder) findAll(re *regexp.Regexp, ok bool) [][]int {
 	return re.FindAllStringSubmatchIndex(f.text, -1)
 }
 
+// has reports whether the folded text contains any of the literals. Every regular expression
+// below needs at least one of a few literals to match; checking for them first skips most of
+// the (comparatively slow) regexp work on a typical message, which is on the bot's hot path.
+func (f *finder) has(literals ...string) bool {
+	for _, l := range literals {
+		if strings.Contains(f.text, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// digitStats returns the number of ASCII digits and the longest run of them.
+func digitStats(s string) (total, longest int) {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			total++
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return total, longest
+}
+
 func (f *finder) add(typ string, bstart, bend int, value string, priority int) {
 	s, e := f.runeAt[bstart], f.runeAt[bend]
 	if s >= e {
@@ -219,17 +246,21 @@ func (f *finder) contextBefore(b, n int) string {
 }
 
 func (f *finder) ids() {
-	for _, m := range reOrderKF.FindAllStringIndex(f.text, -1) {
+	nDigits, longestRun := digitStats(f.text)
+	if nDigits < 9 { // the shortest id below (tracking numbers) has nine digits
+		return
+	}
+	for _, m := range f.findAll(reOrderKF, f.has("kf")) {
 		if f.boundaryOK(m[0], m[1]) {
 			f.add(OrderNumber, m[0], m[1], strings.ToUpper(f.text[m[0]:m[1]]), 10)
 		}
 	}
-	for _, m := range reTracking.FindAllStringIndex(f.text, -1) {
+	for _, m := range f.findAll(reTracking, f.hasLatin) {
 		if f.boundaryOK(m[0], m[1]) {
 			f.add(TrackingNumber, m[0], m[1], strings.ToUpper(f.text[m[0]:m[1]]), 10)
 		}
 	}
-	for _, m := range reMobile.FindAllStringIndex(f.text, -1) {
+	for _, m := range f.findAll(reMobile, nDigits >= 11) {
 		if !f.boundaryOK(m[0], m[1]) {
 			continue
 		}
@@ -237,7 +268,7 @@ func (f *finder) ids() {
 		d = d[len(d)-11:]
 		f.add(Phone, m[0], m[1], "+86"+d, 9)
 	}
-	for _, m := range reIntl.FindAllStringIndex(f.text, -1) {
+	for _, m := range f.findAll(reIntl, f.has("+", "00")) {
 		if !f.boundaryOK(m[0], m[1]) {
 			continue
 		}
@@ -249,7 +280,7 @@ func (f *finder) ids() {
 			f.add(Phone, m[0], m[1], "+"+d, 8)
 		}
 	}
-	for _, m := range reDigits.FindAllStringIndex(f.text, -1) {
+	for _, m := range f.findAll(reDigits, longestRun >= 10) {
 		if !f.boundaryOK(m[0], m[1]) {
 			continue
 		}
@@ -302,12 +333,12 @@ func moneyValue(num, cur string) string {
 }
 
 func (f *finder) money() {
-	for _, m := range f.findAll(reMoneyPre, f.hasDigit) {
+	for _, m := range f.findAll(reMoneyPre, f.hasDigit && f.has("¥", "￥", "rmb", "cny", "usd", "$", "€", "eur", "£", "gbp")) {
 		if v := moneyValue(f.text[m[4]:m[5]], f.text[m[2]:m[3]]); v != "" && (m[5] == len(f.text) || f.boundaryOK(m[4], m[5])) {
 			f.add(Money, m[0], m[1], v, 9)
 		}
 	}
-	for _, m := range f.findAll(reMoneyPost, f.hasDigit) {
+	for _, m := range f.findAll(reMoneyPost, f.hasDigit && f.has("元", "块", "rmb", "人民币", "yuan", "dollar", "bucks", "usd", "美", "euro", "欧元")) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
@@ -315,7 +346,7 @@ func (f *finder) money() {
 			f.add(Money, m[0], m[1], v, 9)
 		}
 	}
-	for _, m := range f.findAll(reMoneyCN, f.hasHan) {
+	for _, m := range f.findAll(reMoneyCN, f.hasHan && f.has("元", "块", "美")) {
 		n, ok := parseChineseNumber(f.text[m[2]:m[3]])
 		if !ok || n == 0 {
 			continue
@@ -323,6 +354,13 @@ func (f *finder) money() {
 		f.add(Money, m[0], m[1], moneyValue(strconv.Itoa(n), f.text[m[4]:m[5]]), 8)
 	}
 }
+
+var (
+	relativeDays = map[string]int{"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+		"the day before yesterday": -2, "day before yesterday": -2, "yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
+	zhSizes = map[string]string{"均码": "ONE SIZE", "加大码": "XL", "大码": "L", "中码": "M", "小码": "S",
+		"特大号": "XXL", "加大号": "XL", "大号": "L", "中号": "M", "小号": "S"}
+)
 
 func isoDate(t time.Time) string { return t.Format("2006-01-02") }
 
@@ -358,24 +396,22 @@ func (f *finder) dates() {
 			f.add(Date, m[0], m[1], isoDate(t), 12)
 		}
 	}
-	for _, m := range f.findAll(reDateMD, f.hasDigit && f.hasHan) {
+	for _, m := range f.findAll(reDateMD, f.hasDigit && f.has("月")) {
 		mo, _ := strconv.Atoi(f.text[m[2]:m[3]])
 		d, _ := strconv.Atoi(f.text[m[4]:m[5]])
 		if t, ok := validDate(f.now.Year(), mo, d); ok {
 			f.add(Date, m[0], m[1], isoDate(t), 11)
 		}
 	}
-	rel := map[string]int{"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
-		"the day before yesterday": -2, "day before yesterday": -2, "yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
 	for _, re := range []*regexp.Regexp{reDateRelZH, reRelEN} {
-		if (re == reDateRelZH && !f.hasHan) || (re == reRelEN && !f.hasLatin) {
+		if (re == reDateRelZH && !(f.hasHan && f.has("天", "日"))) || (re == reRelEN && !(f.hasLatin && f.has("day", "tomorrow", "tonight"))) {
 			continue
 		}
 		for _, m := range re.FindAllStringIndex(f.text, -1) {
-			f.add(Date, m[0], m[1], isoDate(f.now.AddDate(0, 0, rel[f.text[m[0]:m[1]]])), 10)
+			f.add(Date, m[0], m[1], isoDate(f.now.AddDate(0, 0, relativeDays[f.text[m[0]:m[1]]])), 10)
 		}
 	}
-	for _, m := range f.findAll(reWeekZH, f.hasHan) {
+	for _, m := range f.findAll(reWeekZH, f.hasHan && f.has("周", "星期", "礼拜")) {
 		weeks := 0
 		if m[2] >= 0 {
 			switch f.text[m[2]:m[3]] {
@@ -389,7 +425,7 @@ func (f *finder) dates() {
 		}
 		f.add(Date, m[0], m[1], isoDate(weekdayIn(f.now, weeks, zhWeekday[f.text[m[4]:m[5]]])), 10)
 	}
-	for _, m := range f.findAll(reAgoZH, f.hasHan) {
+	for _, m := range f.findAll(reAgoZH, f.hasHan && f.has("前", "后")) {
 		numText := f.text[m[2]:m[3]]
 		n, ok := parseNumber(numText)
 		unit, dir := f.text[m[4]:m[5]], f.text[m[6]:m[7]]
@@ -414,7 +450,7 @@ func (f *finder) dates() {
 		}
 		f.add(Date, m[0], m[1], isoDate(t), 10)
 	}
-	for _, m := range f.findAll(reWeekEN, f.hasLatin) {
+	for _, m := range f.findAll(reWeekEN, f.hasLatin && f.has("last", "next", "this")) {
 		which, what := f.text[m[2]:m[3]], f.text[m[4]:m[5]]
 		weeks := map[string]int{"last": -1, "next": 1, "this": 0}[which]
 		switch what {
@@ -427,7 +463,11 @@ func (f *finder) dates() {
 		}
 	}
 	for _, re := range []*regexp.Regexp{reAgoEN, reInEN} {
-		for _, m := range f.findAll(re, f.hasLatin) {
+		gate := f.has("ago", "later")
+		if re == reInEN {
+			gate = f.has("in")
+		}
+		for _, m := range f.findAll(re, f.hasLatin && gate) {
 			numText := f.text[m[2]:m[3]]
 			n, ok := enNumber[numText]
 			if !ok {
@@ -453,7 +493,7 @@ func (f *finder) dates() {
 }
 
 func (f *finder) quantities() {
-	for _, m := range f.findAll(reQtyZH, f.hasHan) {
+	for _, m := range f.findAll(reQtyZH, f.hasHan && strings.ContainsAny(f.text, "件个双条台部只份箱盒包瓶套张本支袋把副")) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
@@ -463,7 +503,7 @@ func (f *finder) quantities() {
 		}
 		f.add(Quantity, m[0], m[1], strconv.Itoa(n), 5)
 	}
-	for _, m := range f.findAll(reQtyEN, f.hasLatin) {
+	for _, m := range f.findAll(reQtyEN, f.hasLatin && f.has("pcs", "piece", "item", "unit", "pair", "box", "bottle", "pack")) {
 		numText := f.text[m[2]:m[3]]
 		n, ok := enNumber[strings.TrimSuffix(strings.TrimPrefix(numText, "a "), " of")]
 		if !ok {
@@ -476,22 +516,21 @@ func (f *finder) quantities() {
 }
 
 func (f *finder) sizes() {
-	for _, m := range f.findAll(reSizeMa, f.hasHan) {
+	hanSize := f.hasHan && strings.ContainsAny(f.text, "码号")
+	for _, m := range f.findAll(reSizeMa, hanSize) {
 		if m[0] > 0 && isAlnum(rune(f.text[m[0]-1])) {
 			continue
 		}
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[2]:m[3]]), 6)
 	}
-	for _, m := range f.findAll(reSizeWord, f.hasLatin) {
+	for _, m := range f.findAll(reSizeWord, f.hasLatin && f.has("x")) {
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[0]:m[1]]), 6)
 	}
-	for _, m := range f.findAll(reSizeEN, f.hasLatin) {
+	for _, m := range f.findAll(reSizeEN, f.hasLatin && f.has("size")) {
 		f.add(Size, m[0], m[1], strings.ToUpper(f.text[m[2]:m[3]]), 6)
 	}
-	zh := map[string]string{"均码": "ONE SIZE", "加大码": "XL", "大码": "L", "中码": "M", "小码": "S",
-		"特大号": "XXL", "加大号": "XL", "大号": "L", "中号": "M", "小号": "S"}
-	for _, m := range reSizeZH.FindAllStringIndex(f.text, -1) {
-		f.add(Size, m[0], m[1], zh[f.text[m[0]:m[1]]], 6)
+	for _, m := range f.findAll(reSizeZH, hanSize) {
+		f.add(Size, m[0], m[1], zhSizes[f.text[m[0]:m[1]]], 6)
 	}
 	// a lone capital S, M or L in the original ("要M的") is a size; lower-case ones are words
 	for i, r := range f.orig {

@@ -56,6 +56,16 @@ func TestExtract(t *testing.T) {
 		{"发到广东省深圳市", []e{{Type: Location, Text: "广东省", Start: 2, End: 5, Value: "广东"}, {Type: Location, Text: "深圳市", Start: 5, End: 8, Value: "深圳"}}},
 		{"IP15-256 还有吗", []e{{Type: ProductMention, Text: "IP15-256", Start: 0, End: 8, Value: "IP15-256", Score: 1}}},
 		{"苹果15多少钱", []e{{Type: ProductMention, Text: "苹果15", Start: 0, End: 4, Value: "IP15-256", Score: 1}}},
+		// one case per literal gate of the regular expressions (Extract skips an expression
+		// when its literals are absent, so each gate needs a text that passes it)
+		{"deliver in 2 weeks", []e{{Type: Date, Text: "in 2 weeks", Start: 8, End: 18, Value: "2026-12-07"}}},
+		{"arrives tomorrow", []e{{Type: Date, Text: "tomorrow", Start: 8, End: 16, Value: "2026-11-24"}}},
+		{"12月5日到", []e{{Type: Date, Text: "12月5日", Start: 0, End: 5, Value: "2026-12-05"}}},
+		{"need size 10", []e{{Type: Size, Text: "size 10", Start: 5, End: 12, Value: "10"}}},
+		{"均码的吗", []e{{Type: Size, Text: "均码", Start: 0, End: 2, Value: "ONE SIZE"}}},
+		{"退50元", []e{{Type: Money, Text: "50元", Start: 1, End: 4, Value: "CNY 50.00"}}},
+		{"paid 20 dollars", []e{{Type: Money, Text: "20 dollars", Start: 5, End: 15, Value: "USD 20.00"}}},
+		{"电话00852 2345 6789", []e{{Type: Phone, Text: "00852 2345 6789", Start: 2, End: 17, Value: "+85223456789"}}},
 		{"the mail is late", nil},
 		{"I am fine", nil}, // a lone lower-case "m" is not a size
 		{"", nil},

@@ -245,8 +245,8 @@ func TestIdentitySecretRace(t *testing.T) {
 // to prove the Responder plug-in point (ordering, handled_by, posting as the bot).
 type echoBot struct{}
 
-func (echoBot) OnCustomerMessage(ctx context.Context, conv *conversation.Conversation, m *conversation.Message) ([]conversation.Outgoing, error) {
-	return []conversation.Outgoing{{Body: "re: " + m.Body}, {ContentType: "card", Payload: map[string]any{"kind": "quick_replies", "options": []string{"yes", "no"}}}}, nil
+func (echoBot) OnCustomerMessage(ctx context.Context, conv *conversation.Conversation, m *conversation.Message) (conversation.Turn, error) {
+	return conversation.Turn{Messages: []conversation.Outgoing{{Body: "re: " + m.Body}, {ContentType: "card", Payload: map[string]any{"kind": "quick_replies", "options": []string{"yes", "no"}}}}}, nil
 }
 
 func TestResponderPlugsIn(t *testing.T) {

@@ -14,7 +14,14 @@ const (
 	EventTyping  EventKind = "typing"  // someone started or stopped typing (ephemeral)
 	EventRead    EventKind = "read"    // someone read up to a message (stored, but fanned out once)
 	EventResync  EventKind = "resync"  // events may have been missed: re-read from the database
+	// EventConversation: a conversation's status, owner (bot or agent), team or assignee
+	// changed. Only inbox feeds hear it; they re-read the conversation.
+	EventConversation EventKind = "conversation"
 )
+
+// AllConversations is the key an inbox feed subscribes under: it hears the events of every
+// conversation.
+const AllConversations int64 = 0
 
 // Event is what the broker fans out. Message events published by this process carry the
 // message and the id of the message before it in the conversation (PrevID), so a connection
@@ -26,7 +33,7 @@ type Event struct {
 	MessageID      int64
 	PrevID         int64
 	Message        *Message
-	SenderKind     string // typing/read: who
+	SenderKind     string // typing/read: who; message notices from other instances: the sender's kind
 	SenderID       int64
 	Typing         bool
 }
@@ -74,12 +81,19 @@ func (s *Subscription) Close() {
 	s.b.mu.Unlock()
 }
 
-// Publish delivers ev to the conversation's subscribers.
+// Publish delivers ev to the conversation's subscribers and to the inbox feeds.
 func (b *Broker) Publish(ev Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	for s := range b.subs[ev.ConversationID] {
-		s.fn(ev)
+	if ev.Kind != EventConversation {
+		for s := range b.subs[ev.ConversationID] {
+			s.fn(ev)
+		}
+	}
+	if ev.ConversationID != AllConversations {
+		for s := range b.subs[AllConversations] {
+			s.fn(ev)
+		}
 	}
 }
 
@@ -111,12 +125,15 @@ const notifyChannel = "kefu_realtime"
 // encodeNotice packs an event into a NOTIFY payload: ids only (payloads are limited to 8000
 // bytes and receivers must read the database anyway), plus the sending instance.
 //
-//	m|conv|msg|instance   t|conv|kind|id|0or1|instance   r|conv|kind|id|msg|instance
+//	m|conv|msg|kind|instance   t|conv|kind|id|0or1|instance   r|conv|kind|id|msg|instance   c|conv|instance
+//
+// A message notice carries its sender's kind so other instances' inbox feeds can tell agents
+// a customer wrote; the older four-field form (no kind) is still read during a rolling upgrade.
 func encodeNotice(ev Event, instance string) string {
 	c := strconv.FormatInt(ev.ConversationID, 10)
 	switch ev.Kind {
 	case EventMessage:
-		return "m|" + c + "|" + strconv.FormatInt(ev.MessageID, 10) + "|" + instance
+		return "m|" + c + "|" + strconv.FormatInt(ev.MessageID, 10) + "|" + ev.SenderKind + "|" + instance
 	case EventTyping:
 		t := "0"
 		if ev.Typing {
@@ -125,6 +142,8 @@ func encodeNotice(ev Event, instance string) string {
 		return "t|" + c + "|" + ev.SenderKind + "|" + strconv.FormatInt(ev.SenderID, 10) + "|" + t + "|" + instance
 	case EventRead:
 		return "r|" + c + "|" + ev.SenderKind + "|" + strconv.FormatInt(ev.SenderID, 10) + "|" + strconv.FormatInt(ev.MessageID, 10) + "|" + instance
+	case EventConversation:
+		return "c|" + c + "|" + instance
 	}
 	return ""
 }
@@ -142,10 +161,17 @@ func decodeNotice(p string) (ev Event, instance string, ok bool) {
 		c, ok1 := num(f[1])
 		m, ok2 := num(f[2])
 		return Event{Kind: EventMessage, ConversationID: c, MessageID: m}, f[3], ok1 && ok2 && c > 0
+	case len(f) == 5 && f[0] == "m":
+		c, ok1 := num(f[1])
+		m, ok2 := num(f[2])
+		return Event{Kind: EventMessage, ConversationID: c, MessageID: m, SenderKind: f[3]}, f[4], ok1 && ok2 && c > 0 && kind(f[3])
 	case len(f) == 6 && f[0] == "t":
 		c, ok1 := num(f[1])
 		id, ok2 := num(f[3])
 		return Event{Kind: EventTyping, ConversationID: c, SenderKind: f[2], SenderID: id, Typing: f[4] == "1"}, f[5], ok1 && ok2 && c > 0 && kind(f[2])
+	case len(f) == 3 && f[0] == "c":
+		c, ok1 := num(f[1])
+		return Event{Kind: EventConversation, ConversationID: c}, f[2], ok1 && c > 0
 	case len(f) == 6 && f[0] == "r":
 		c, ok1 := num(f[1])
 		id, ok2 := num(f[3])

@@ -22,6 +22,7 @@ import (
 	"kefu/internal/auth"
 	"kefu/internal/crm"
 	"kefu/internal/pii"
+	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 	"kefu/internal/validate"
 )
@@ -100,6 +101,8 @@ type Service struct {
 	Limits Limits
 	// Instance names this process in cross-instance notifications, so it can skip its own.
 	Instance string
+	// Attachments lets image and voice messages carry uploads; nil refuses them.
+	Attachments AttachmentHandler
 
 	responder atomic.Pointer[responderBox]
 	// respondLocks serialise the bot per conversation (striped to bound memory), so replies
@@ -293,10 +296,21 @@ type Filter struct {
 	AssigneeID int64
 	TeamID     int64
 	CustomerID int64
+	// Unassigned lists conversations no agent owns yet (the people's queue).
+	Unassigned bool
+	// MemberOf lists conversations routed to any team this user belongs to (the team queue).
+	MemberOf int64
 }
 
 // List lists conversations for staff.
 func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Conversation, error) {
+	w := f.where()
+	return s.query(ctx, `SELECT `+convColumns+` FROM conversations`+w.SQL()+page.SQL(), w.Args()...)
+}
+
+// where is the filter as SQL; List and CountQueues share it, so a tab's count and its list
+// always agree on what the queue holds.
+func (f Filter) where() store.Where {
 	var w store.Where
 	if f.Status != "" {
 		w.Add("status = ?", f.Status)
@@ -313,7 +327,13 @@ func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Conve
 	if f.CustomerID != 0 {
 		w.Add("customer_id = ?", f.CustomerID)
 	}
-	return s.query(ctx, `SELECT `+convColumns+` FROM conversations`+w.SQL()+page.SQL(), w.Args()...)
+	if f.Unassigned {
+		w.Add("assignee_id IS NULL")
+	}
+	if f.MemberOf != 0 {
+		w.Add("team_id IN (SELECT team_id FROM team_members WHERE user_id = ?)", f.MemberOf)
+	}
+	return w
 }
 
 func (s *Service) query(ctx context.Context, q string, args ...any) ([]*Conversation, error) {
@@ -346,6 +366,7 @@ type Update struct {
 func (s *Service) UpdateConversation(ctx context.Context, q store.Querier, id int64, u Update) error {
 	var sets []string
 	var args []any
+	var oldSubject, newSubject string
 	now := s.Now()
 	if u.Status != nil {
 		if !oneOf(*u.Status, Statuses) {
@@ -385,7 +406,11 @@ func (s *Service) UpdateConversation(ctx context.Context, q store.Querier, id in
 		if err != nil {
 			return err
 		}
-		sets, args = append(sets, "subject = ?"), append(args, v)
+		sets, args, newSubject = append(sets, "subject = ?"), append(args, v), v
+		// The search index holds the subject's words: swap the old ones for the new below.
+		if err := q.QueryRow(ctx, `SELECT subject FROM conversations WHERE id = ?`, id).Scan(&oldSubject); err != nil && !store.IsNoRows(err) {
+			return err
+		}
 	}
 	if len(sets) == 0 {
 		return apperr.BadRequest("nothing_to_update", "send at least one field to change")
@@ -397,6 +422,14 @@ func (s *Service) UpdateConversation(ctx context.Context, q store.Querier, id in
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFound("conversation")
+	}
+	if _, inTx := q.(*store.Tx); !inTx {
+		// The change is committed: tell the inbox feeds. Inside a transaction the caller's
+		// commit is followed by a message event of its own (the bot's handoff note).
+		defer s.Signal(ctx, Event{Kind: EventConversation, ConversationID: id})
+	}
+	if u.Subject != nil {
+		return recordsearch.Reindex(ctx, q, recordsearch.KindConversation, id, oldSubject, newSubject)
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"kefu/internal/app"
@@ -49,11 +51,17 @@ func TestCrossInstanceFanOut(t *testing.T) {
 		agent := dialAgent(t, envA, auth.RoleAgent)
 		cust.subscribe(conv, 0)
 		agent.subscribe(conv, 0)
+		inbox := dialAgent(t, envA, auth.RoleAgent) // instance A's inbox hears instance B's news
+		inbox.send(conversation.ClientFrame{Type: "subscribe_inbox", Ref: "inbox"})
+		inbox.until("inbox subscribed", func(f *clientFrame) bool { return f.Ref == "inbox" && f.Type == "subscribed" })
 
 		const n = 20
 		for i := 0; i < n; i++ {
 			cust.send(conversation.ClientFrame{Type: "send", ConversationID: conv, ClientMsgID: fmt.Sprint(i), Body: fmt.Sprint("c", i)})
 		}
+		inbox.until("inbox news of a message sent through instance B", func(f *clientFrame) bool {
+			return f.Type == "inbox" && f.Reason == "message" && f.ConversationID == conv
+		})
 		got := agent.messages(conv, n)
 		for i, m := range got {
 			if m.Body != fmt.Sprint("c", i) || (i > 0 && m.ID <= got[i-1].ID) {
@@ -64,5 +72,17 @@ func TestCrossInstanceFanOut(t *testing.T) {
 		cust.until("reply from instance A", func(f *clientFrame) bool { return f.Type == "message" && f.Message.Body == "from A" })
 		agent.send(conversation.ClientFrame{Type: "typing", ConversationID: conv, Typing: true})
 		cust.until("typing from instance A", func(f *clientFrame) bool { return f.Type == "typing" && f.SenderKind == "agent" })
+		// A change made through instance B reaches instance A's inbox.
+		req, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/api/v1/conversations/%d", srvB.URL, conv), strings.NewReader(`{"status":"closed"}`))
+		req.Header.Set("Authorization", "Bearer "+envA.Tokens[auth.RoleAgent])
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("PATCH through instance B: %v %v", err, resp)
+		}
+		resp.Body.Close()
+		inbox.until("inbox news of a change made through instance B", func(f *clientFrame) bool {
+			return f.Type == "inbox" && f.Reason == "updated" && f.ConversationID == conv
+		})
 	})
 }

@@ -16,6 +16,9 @@ const (
 	FrameTyping      = "typing"
 	FrameRead        = "read"
 	FramePing        = "ping"
+	// Agents only: follow every conversation's changes (the workspace inbox).
+	FrameSubscribeInbox   = "subscribe_inbox"
+	FrameUnsubscribeInbox = "unsubscribe_inbox"
 )
 
 // Server frame types.
@@ -27,20 +30,25 @@ const (
 	FrameMessage      = "message"
 	FramePong         = "pong"
 	FrameError        = "error"
+	// FrameInbox tells an inbox feed that a conversation changed: reason "message" (a new
+	// message, with its id and sender kind), "updated" (status, owner, team or assignee) or
+	// "resync" (changes may have been missed: re-read the list).
+	FrameInbox = "inbox"
 )
 
 // ClientFrame is any frame a client sends; each type uses some of the fields.
 type ClientFrame struct {
-	Type           string `json:"type"`
-	Ref            string `json:"ref,omitempty"`
-	ConversationID int64  `json:"conversation_id,omitempty"`
-	AfterID        int64  `json:"after_id,omitempty"`      // subscribe: resume after this message id
-	ClientMsgID    string `json:"client_msg_id,omitempty"` // send: idempotency key
-	Body           string `json:"body,omitempty"`          // send
-	ContentType    string `json:"content_type,omitempty"`  // send: text (default)
-	Internal       bool   `json:"internal,omitempty"`      // send: agents only, an internal note
-	Typing         bool   `json:"typing,omitempty"`        // typing: started (true) or stopped
-	MessageID      int64  `json:"message_id,omitempty"`    // read: last message read
+	Type           string  `json:"type"`
+	Ref            string  `json:"ref,omitempty"`
+	ConversationID int64   `json:"conversation_id,omitempty"`
+	AfterID        int64   `json:"after_id,omitempty"`       // subscribe: resume after this message id
+	ClientMsgID    string  `json:"client_msg_id,omitempty"`  // send: idempotency key
+	Body           string  `json:"body,omitempty"`           // send
+	ContentType    string  `json:"content_type,omitempty"`   // send: text (default), image or voice
+	AttachmentIDs  []int64 `json:"attachment_ids,omitempty"` // send: the uploads an image or voice message carries
+	Internal       bool    `json:"internal,omitempty"`       // send: agents only, an internal note
+	Typing         bool    `json:"typing,omitempty"`         // typing: started (true) or stopped
+	MessageID      int64   `json:"message_id,omitempty"`     // read: last message read
 }
 
 // ServerFrame is any frame the server sends.
@@ -57,6 +65,7 @@ type ServerFrame struct {
 	Error          *apperr.Error `json:"error,omitempty"`
 	RetryAfterMS   int64         `json:"retry_after_ms,omitempty"` // error rate_limited
 	Participant    string        `json:"participant,omitempty"`    // hello: customer or agent
+	Reason         string        `json:"reason,omitempty"`         // inbox: message, updated or resync
 	Limits         *WireLimits   `json:"limits,omitempty"`         // hello
 }
 

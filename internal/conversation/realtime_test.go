@@ -244,3 +244,56 @@ func relaxed() conversation.Limits {
 	l.SessionsPerSecond, l.SessionsBurst = 1000, 1000
 	return l
 }
+
+// TestInboxFeed: an agent's inbox feed hears of every conversation's new messages and of
+// changes of status or owner, without subscribing to each; customers have no inbox.
+func TestInboxFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		env := start(t, db)
+		env.App.Conversations.SetLimits(relaxed())
+		agent := dialAgent(t, env, auth.RoleAgent)
+		agent.send(conversation.ClientFrame{Type: "subscribe_inbox", Ref: "inbox"})
+		agent.until("inbox subscribed", func(f *clientFrame) bool { return f.Ref == "inbox" && f.Type == "subscribed" })
+
+		token, conv := newVisitor(t, env)
+		cust := dialCustomer(t, env, token)
+		cust.subscribe(conv, 0)
+		cust.send(conversation.ClientFrame{Type: "send", ConversationID: conv, ClientMsgID: "m1", Body: "我的快递到哪了"})
+		ack := cust.until("ack", func(f *clientFrame) bool { return f.Type == "ack" })
+		f := agent.until("inbox message", func(f *clientFrame) bool { return f.Type == "inbox" && f.ConversationID == conv })
+		if f.Reason != "message" || f.MessageID != ack.Message.ID || f.SenderKind != "customer" {
+			t.Fatalf("inbox frame %+v, want the customer's message %d", f, ack.Message.ID)
+		}
+
+		env.JSON(t, auth.RoleAgent, "PATCH", fmt.Sprintf("/api/v1/conversations/%d", conv), map[string]any{"status": "closed"}, 200, nil)
+		agent.until("inbox update", func(f *clientFrame) bool {
+			return f.Type == "inbox" && f.ConversationID == conv && f.Reason == "updated"
+		})
+		// Typing belongs to the open conversation, not the inbox.
+		cust.send(conversation.ClientFrame{Type: "typing", ConversationID: conv, Typing: true})
+		agent.ping()
+
+		// Unsubscribed: no more inbox frames.
+		agent.send(conversation.ClientFrame{Type: "unsubscribe_inbox", Ref: "off"})
+		agent.until("inbox unsubscribed", func(f *clientFrame) bool { return f.Ref == "off" })
+		cust.send(conversation.ClientFrame{Type: "send", ConversationID: conv, ClientMsgID: "m2", Body: "还在吗"})
+		cust.until("ack", func(f *clientFrame) bool { return f.Type == "ack" })
+		deadline := time.After(300 * time.Millisecond)
+	wait:
+		for {
+			select {
+			case f := <-agent.frames:
+				if f.Type == "inbox" {
+					t.Fatalf("inbox frame after unsubscribe: %+v", f)
+				}
+			case <-deadline:
+				break wait
+			}
+		}
+
+		cust.send(conversation.ClientFrame{Type: "subscribe_inbox", Ref: "c"})
+		if e := cust.errorFrame("forbidden"); e.Ref != "c" {
+			t.Fatalf("customer inbox: %+v", e)
+		}
+	})
+}

@@ -3,16 +3,26 @@ package conversation
 import (
 	"context"
 	"time"
+
+	"kefu/internal/store"
 )
 
 // Responder answers customer messages automatically — the bot implements it. It is called
 // after the customer's message is committed and acknowledged, once per new customer message
 // in a conversation handled by the bot, never concurrently for the same conversation.
-// The messages it returns are posted as the bot, in order. It may also change the
-// conversation (hand it to an agent with UpdateConversation, save its state with
-// SaveBotState, annotate msg with Annotate) through the Service.
+// The messages of its Turn are posted as the bot, in order, in one transaction with the
+// Turn's Commit, which may change the conversation (hand it to an agent with
+// UpdateConversation, save its state with SaveBotState, annotate msg with Annotate).
 type Responder interface {
-	OnCustomerMessage(ctx context.Context, conv *Conversation, msg *Message) ([]Outgoing, error)
+	OnCustomerMessage(ctx context.Context, conv *Conversation, msg *Message) (Turn, error)
+}
+
+// Turn is the responder's answer to one customer message.
+type Turn struct {
+	Messages []Outgoing
+	// Commit, when set, runs inside the transaction that stores Messages: the bot's new state
+	// and its replies land together or not at all, and one commit costs less than two.
+	Commit func(ctx context.Context, tx *store.Tx) error
 }
 
 // Outgoing is one message the responder wants to send.
@@ -71,20 +81,25 @@ func (s *Service) Respond(ctx context.Context, msg *Message) {
 	if conv.HandledBy != "bot" {
 		return
 	}
-	outs, err := r.OnCustomerMessage(ctx, conv, msg)
+	turn, err := r.OnCustomerMessage(ctx, conv, msg)
 	if err != nil {
 		s.Log.Error("responder failed", "conversation", conv.ID, "message", msg.ID, "err", err)
 		return
 	}
-	if len(outs) == 0 {
-		return
-	}
-	replies := make([]NewMessage, len(outs))
-	for i, o := range outs {
+	replies := make([]NewMessage, len(turn.Messages))
+	for i, o := range turn.Messages {
 		replies[i] = NewMessage{ConversationID: conv.ID, SenderKind: "bot", ContentType: o.ContentType, Body: o.Body,
 			Payload: o.Payload, Internal: o.Internal, Intent: o.Intent, NLU: o.NLU, Lang: o.Lang}
 	}
-	if _, _, err := s.post(ctx, replies); err != nil {
+	if len(replies) == 0 {
+		if turn.Commit != nil {
+			if err := s.DB.Tx(ctx, func(tx *store.Tx) error { return turn.Commit(ctx, tx) }); err != nil {
+				s.Log.Error("responder: commit turn", "conversation", conv.ID, "err", err)
+			}
+		}
+		return
+	}
+	if _, _, err := s.post(ctx, replies, turn.Commit); err != nil {
 		s.Log.Error("responder: post replies", "conversation", conv.ID, "err", err)
 	}
 }

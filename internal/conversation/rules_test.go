@@ -7,9 +7,10 @@ import (
 
 func TestNoticeRoundTrip(t *testing.T) {
 	for _, ev := range []Event{
-		{Kind: EventMessage, ConversationID: 7, MessageID: 42},
+		{Kind: EventMessage, ConversationID: 7, MessageID: 42, SenderKind: "customer"},
 		{Kind: EventTyping, ConversationID: 7, SenderKind: "agent", SenderID: 3, Typing: true},
 		{Kind: EventTyping, ConversationID: 7, SenderKind: "customer"},
+		{Kind: EventConversation, ConversationID: 7},
 		{Kind: EventRead, ConversationID: 9, SenderKind: "customer", MessageID: 11},
 	} {
 		got, inst, ok := decodeNotice(encodeNotice(ev, "abc"))
@@ -17,10 +18,14 @@ func TestNoticeRoundTrip(t *testing.T) {
 			t.Errorf("round trip of %+v: %+v %q %v", ev, got, inst, ok)
 		}
 	}
-	for _, bad := range []string{"", "m", "m|x|1|i", "m|0|1|i", "m|-1|1|i", "t|1|root|1|1|i", "r|1|agent|1|i", "z|1|2|3", "m|1|2|i|extra"} {
+	for _, bad := range []string{"", "m", "m|x|1|i", "m|0|1|i", "m|-1|1|i", "t|1|root|1|1|i", "r|1|agent|1|i", "z|1|2|3", "m|1|2|i|extra", "m|1|2|root|i"} {
 		if _, _, ok := decodeNotice(bad); ok {
 			t.Errorf("decodeNotice(%q) accepted", bad)
 		}
+	}
+	// A notice from an instance that predates the sender kind.
+	if ev, inst, ok := decodeNotice("m|7|42|old"); !ok || inst != "old" || ev != (Event{Kind: EventMessage, ConversationID: 7, MessageID: 42}) {
+		t.Errorf("legacy message notice: %+v %q %v", ev, inst, ok)
 	}
 }
 
@@ -68,5 +73,13 @@ func TestSignIsHexHMAC(t *testing.T) {
 	// RFC 4231 test case 2.
 	if got := Sign("Jefe", "what do ya want for nothing?"); got != "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" {
 		t.Fatalf("Sign = %s", got)
+	}
+}
+
+func TestIndexedForSearch(t *testing.T) {
+	for sender, want := range map[string]bool{"customer": true, "agent": true, "bot": false, "system": false} {
+		if got := indexedForSearch(sender); got != want {
+			t.Errorf("%s: %v, want %v", sender, got, want)
+		}
 	}
 }

@@ -82,6 +82,9 @@ type session struct {
 	subs       map[int64]*subState
 	wake       chan struct{}
 	delivering bool
+	// The inbox feed (agents) and the changes it has noticed but not yet sent.
+	inbox      *Subscription
+	inboxQueue inboxQueue
 
 	// read-loop only
 	frames      *Bucket
@@ -112,11 +115,16 @@ func (ss *session) run() {
 		ss.mu.Lock()
 		subs := ss.subs
 		ss.subs = nil
+		inbox := ss.inbox
+		ss.inbox = nil
 		ss.mu.Unlock()
 		for _, st := range subs {
 			if st.bs != nil {
 				st.bs.Close()
 			}
+		}
+		if inbox != nil {
+			inbox.Close()
 		}
 	}()
 	l := ss.s.Limits
@@ -247,6 +255,12 @@ func (ss *session) handle(f *ClientFrame) error {
 		return nil
 	case FrameSend:
 		return ss.sendMessage(f)
+	case FrameSubscribeInbox:
+		return ss.subscribeInbox(f)
+	case FrameUnsubscribeInbox:
+		ss.unsubscribeInbox()
+		ss.send(ServerFrame{Type: FrameUnsubscribed, Ref: f.Ref})
+		return nil
 	case FrameTyping:
 		if err := ss.access(f.ConversationID); err != nil {
 			return err
@@ -264,7 +278,7 @@ func (ss *session) handle(f *ClientFrame) error {
 	case "":
 		return apperr.Invalid("type", "is required")
 	}
-	return apperr.BadRequest("unknown_type", fmt.Sprintf("unknown frame type %.40q; expected subscribe, unsubscribe, send, typing, read or ping", f.Type))
+	return apperr.BadRequest("unknown_type", fmt.Sprintf("unknown frame type %.40q; expected subscribe, unsubscribe, send, typing, read, subscribe_inbox, unsubscribe_inbox or ping", f.Type))
 }
 
 // publicID is the id others see for this participant: the agent's user id; 0 for customers
@@ -396,7 +410,11 @@ func (ss *session) deliverLoop() {
 				work = append(work, id)
 			}
 		}
+		inbox := ss.inboxQueue.drain()
 		ss.mu.Unlock()
+		for _, f := range inbox {
+			ss.send(f)
+		}
 		slices.Sort(work)
 		for _, id := range work {
 			if err := ss.deliver(id); err != nil {
@@ -468,6 +486,75 @@ func (ss *session) deliver(conv int64) error {
 	return nil
 }
 
+// subscribeInbox starts the agent's inbox feed: an "inbox" frame whenever any conversation
+// gets a message or changes hands, so the workspace's queues stay live without polling.
+func (ss *session) subscribeInbox(f *ClientFrame) error {
+	if ss.p.Kind != "agent" {
+		return apperr.Forbidden("only agents have an inbox")
+	}
+	ss.mu.Lock()
+	if ss.inbox != nil {
+		ss.mu.Unlock()
+		ss.send(ServerFrame{Type: FrameSubscribed, Ref: f.Ref})
+		return nil
+	}
+	ss.mu.Unlock()
+	bs := ss.s.Broker.Subscribe(AllConversations, ss.onInboxEvent)
+	ss.mu.Lock()
+	if ss.subs == nil || ss.inbox != nil { // the session ended, or a racing subscribe won
+		ss.mu.Unlock()
+		bs.Close()
+		ss.send(ServerFrame{Type: FrameSubscribed, Ref: f.Ref})
+		return nil
+	}
+	// Set before "subscribed" goes out: every change after the client hears it is delivered.
+	ss.inbox = bs
+	start := !ss.delivering
+	ss.delivering = true
+	ss.mu.Unlock()
+	ss.send(ServerFrame{Type: FrameSubscribed, Ref: f.Ref})
+	if start {
+		go ss.deliverLoop()
+	}
+	return nil
+}
+
+func (ss *session) unsubscribeInbox() {
+	ss.mu.Lock()
+	bs := ss.inbox
+	ss.inbox, ss.inboxQueue = nil, inboxQueue{}
+	ss.mu.Unlock()
+	if bs != nil {
+		bs.Close()
+	}
+}
+
+// onInboxEvent runs on the publisher's goroutine: it queues the change and wakes delivery.
+func (ss *session) onInboxEvent(ev Event) {
+	var f ServerFrame
+	switch ev.Kind {
+	case EventMessage:
+		f = ServerFrame{Type: FrameInbox, Reason: "message", ConversationID: ev.ConversationID, MessageID: ev.MessageID, SenderKind: ev.SenderKind}
+		if ev.Message != nil {
+			f.SenderKind = ev.Message.SenderKind
+		}
+	case EventConversation:
+		f = ServerFrame{Type: FrameInbox, Reason: "updated", ConversationID: ev.ConversationID}
+	case EventResync:
+		f = ServerFrame{Type: FrameInbox, Reason: "resync"}
+	default:
+		return // typing and reads belong to the open conversation, not the inbox
+	}
+	ss.mu.Lock()
+	if ss.inbox == nil {
+		ss.mu.Unlock()
+		return
+	}
+	ss.inboxQueue.add(f)
+	ss.mu.Unlock()
+	ss.poke()
+}
+
 func (ss *session) sendMessageFrame(m *Message) {
 	if ss.p.Kind == "customer" {
 		if m.Internal {
@@ -489,12 +576,24 @@ func (ss *session) sendMessage(f *ClientFrame) error {
 	if ok, wait := ss.s.sendLimiter.Allow(ss.p.key()); !ok {
 		return retryErr{rateLimited(fmt.Sprintf("too many messages; at most %g per second (bursts of %d)", ss.s.Limits.SendPerSecond, ss.s.Limits.SendBurst)), wait}
 	}
-	in := NewMessage{ConversationID: f.ConversationID, SenderKind: ss.p.Kind, ContentType: f.ContentType, Body: f.Body, Internal: f.Internal, ClientMsgID: f.ClientMsgID}
+	in := NewMessage{ConversationID: f.ConversationID, SenderKind: ss.p.Kind, ContentType: f.ContentType, Body: f.Body, Internal: f.Internal, ClientMsgID: f.ClientMsgID,
+		AttachmentIDs: f.AttachmentIDs}
 	if ss.p.Kind == "agent" {
 		in.SenderID = ss.p.UserID
 	}
-	if in.ContentType != "" && in.ContentType != "text" {
-		return apperr.Invalid("content_type", "only text can be sent over the realtime connection")
+	switch in.ContentType {
+	case "", "text":
+		if len(in.AttachmentIDs) > 0 {
+			return apperr.Invalid("attachment_ids", "a text message carries no uploads; send content_type image or voice")
+		}
+	case "image", "voice":
+		// The upload must belong to this conversation (which access has checked is this
+		// participant's); Post checks that inside the message's transaction.
+		if len(in.AttachmentIDs) == 0 {
+			return apperr.Invalid("attachment_ids", "an image or voice message names its upload: POST the file to /api/v1/widget/conversations/{id}/attachments first, then send its id")
+		}
+	default:
+		return apperr.Invalid("content_type", "the realtime connection sends text, image or voice messages")
 	}
 	m, dup, err := ss.s.Post(ss.ctx, in)
 	if err != nil {

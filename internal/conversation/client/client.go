@@ -32,6 +32,7 @@ type Frame struct {
 	} `json:"error"`
 	RetryAfterMS int64  `json:"retry_after_ms"`
 	Participant  string `json:"participant"`
+	Reason       string `json:"reason"` // inbox frames: message, updated or resync
 }
 
 // Code is the error code of an error frame ("" otherwise).

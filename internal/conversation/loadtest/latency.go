@@ -141,6 +141,7 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyReport, error) {
 	interval := time.Duration(float64(time.Second) * float64(len(clients)) / cfg.Rate)
 	start := time.Now()
 	end := start.Add(cfg.Duration)
+	lastSend := start // guarded by mu
 	var senders sync.WaitGroup
 	for i, lc := range clients {
 		senders.Add(1)
@@ -160,6 +161,7 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyReport, error) {
 					rep.Errors["write_failed"]++
 				} else {
 					rep.Sent++
+					lastSend = time.Now()
 				}
 				mu.Unlock()
 				select {
@@ -171,7 +173,11 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyReport, error) {
 		}()
 	}
 	senders.Wait()
-	sendTime := time.Since(start)
+	// The sending window ends with the last message sent, not when the senders' tickers
+	// next fire (up to one interval later, which would understate the rate).
+	mu.Lock()
+	sendTime := lastSend.Sub(start)
+	mu.Unlock()
 	// Let the last answers arrive.
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {

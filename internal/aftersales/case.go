@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"kefu/internal/apperr"
@@ -46,6 +47,7 @@ const (
 	StateRejected               State = "rejected"
 	StateAwaitingReturnShipment State = "awaiting_return_shipment" // customer to send the goods back
 	StateReturnInTransit        State = "return_in_transit"        // customer gave a tracking number
+	StateExpired                State = "expired"                  // not shipped back in time; may be reopened once
 	StateReceived               State = "received"
 	StateInspected              State = "inspected"
 	StateRefunded               State = "refunded"
@@ -102,6 +104,11 @@ type Actor struct {
 // MaxAppeals is how often a customer may appeal a rejection before a person must be contacted.
 const MaxAppeals = 1
 
+// MaxReturnReopens is how often an expired return may be reopened: the published policy
+// (internal/demo/content/policy.md) says a return not shipped within 7 days of approval closes
+// and "can be reopened once".
+const MaxReturnReopens = 1
+
 type edge struct {
 	to  State
 	who []ActorKind
@@ -133,7 +140,11 @@ func returnLeg(m map[State]map[EventName]edge) {
 	m[StateAwaitingReturnShipment] = map[EventName]edge{
 		EventShipReturn: {StateReturnInTransit, shipper},
 		EventCancel:     {StateCancelled, buyer},
-		EventExpire:     {StateClosed, []ActorKind{ActorSystem}},
+		EventExpire:     {StateExpired, []ActorKind{ActorSystem}}, // the return-shipment deadline job
+	}
+	m[StateExpired] = map[EventName]edge{
+		EventReopen: {StateAwaitingReturnShipment, buyer}, // once, with a fresh deadline
+		EventClose:  {StateClosed, anyone},
 	}
 	m[StateReturnInTransit] = map[EventName]edge{EventReceive: {StateReceived, staff}}
 }
@@ -239,10 +250,15 @@ type Case struct {
 	ReturnTracking   string `json:"return_tracking,omitempty"`   // goods coming back to the shop
 	OutboundTracking string `json:"outbound_tracking,omitempty"` // replacement or repaired goods going out
 	// RefundLimit caps what may be refunded (the approved amount); 0 means not set.
-	RefundLimit Money  `json:"refund_limit,omitempty"`
-	Refunded    Money  `json:"refunded,omitempty"`
-	Appeals     int    `json:"appeals,omitempty"`
-	LastNote    string `json:"last_note,omitempty"`
+	RefundLimit Money `json:"refund_limit,omitempty"`
+	Refunded    Money `json:"refunded,omitempty"`
+	Appeals     int   `json:"appeals,omitempty"`
+	// ReturnReopens counts reopenings of an expired return (at most MaxReturnReopens).
+	ReturnReopens int `json:"return_reopens,omitempty"`
+	// ReturnDueAt is when the goods must be shipped back by (awaiting_return_shipment only);
+	// the customer is told it.
+	ReturnDueAt time.Time `json:"return_due_at,omitzero"`
+	LastNote    string    `json:"last_note,omitempty"`
 }
 
 // NewCase starts a case of a kind in its initial state.
@@ -348,6 +364,13 @@ func Transition(c Case, ev Event, actor Actor) (Case, error) {
 			return c, apperr.Conflict("appeal_limit", "this case was already appealed; please contact an agent")
 		}
 		out.Appeals++
+	case EventReopen:
+		if c.State == StateExpired {
+			if c.ReturnReopens >= MaxReturnReopens {
+				return c, apperr.Conflict("reopen_limit", "this return already expired once after being reopened; please open a new request")
+			}
+			out.ReturnReopens++
+		}
 	}
 	out.State = e.to
 	out.LastNote = note

@@ -21,7 +21,9 @@ approved request_return awaiting_return_shipment as
 approved cancel cancelled ac
 awaiting_return_shipment ship_return return_in_transit acs
 awaiting_return_shipment cancel cancelled ac
-awaiting_return_shipment expire closed s
+awaiting_return_shipment expire expired s
+expired reopen awaiting_return_shipment ac
+expired close closed acs
 return_in_transit receive received as
 received pass_inspection inspected a
 received fail_inspection rejected a
@@ -45,7 +47,9 @@ approved request_return awaiting_return_shipment as
 approved cancel cancelled ac
 awaiting_return_shipment ship_return return_in_transit acs
 awaiting_return_shipment cancel cancelled ac
-awaiting_return_shipment expire closed s
+awaiting_return_shipment expire expired s
+expired reopen awaiting_return_shipment ac
+expired close closed acs
 return_in_transit receive received as
 received pass_inspection inspected a
 received fail_inspection rejected a
@@ -61,7 +65,9 @@ approved request_return awaiting_return_shipment as
 approved cancel cancelled ac
 awaiting_return_shipment ship_return return_in_transit acs
 awaiting_return_shipment cancel cancelled ac
-awaiting_return_shipment expire closed s
+awaiting_return_shipment expire expired s
+expired reopen awaiting_return_shipment ac
+expired close closed acs
 return_in_transit receive received as
 received start_repair repairing a
 received fail_inspection rejected a

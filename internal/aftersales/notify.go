@@ -2,8 +2,10 @@ package aftersales
 
 import (
 	"fmt"
-	"kefu/internal/i18n"
 	"strings"
+	"time"
+
+	"kefu/internal/i18n"
 )
 
 // Message is a customer-facing text in both languages; In picks the customer's.
@@ -69,10 +71,29 @@ func CaseMessage(ref string, c Case) Message {
 		}
 		return m
 	case StateAwaitingReturnShipment:
+		if !c.ReturnDueAt.IsZero() {
+			return Message{
+				ZH: fmt.Sprintf("请于 %s 前将商品寄回（%s %s），寄出后在本对话中提交快递单号；逾期未寄回，申请将自动关闭。", deadlineText(c.ReturnDueAt), zk, ref),
+				EN: fmt.Sprintf("Please send the item back by %s (%s %s) and reply here with the tracking number once shipped; after that date the request closes.", deadlineText(c.ReturnDueAt), ek, ref),
+			}
+		}
 		return Message{
 			ZH: fmt.Sprintf("请将商品寄回（%s %s），寄出后在本对话中提交快递单号。", zk, ref),
 			EN: fmt.Sprintf("Please send the item back (%s %s) and reply here with the tracking number once shipped.", ek, ref),
 		}
+	case StateExpired:
+		m := Message{
+			ZH: fmt.Sprintf("由于在期限内未收到寄回的快递单号，您的%s申请 %s 已过期关闭。", zk, ref),
+			EN: fmt.Sprintf("We did not receive a return tracking number in time, so your %s request %s has expired.", ek, ref),
+		}
+		if c.ReturnReopens < MaxReturnReopens {
+			m.ZH += "如仍需办理，请在本对话中回复，我们可为您重新开启一次。"
+			m.EN += " If you still want to send it back, reply here and we can reopen it once."
+		} else {
+			m.ZH += "如需帮助，请联系客服。"
+			m.EN += " If you need help, please contact us."
+		}
+		return m
 	case StateReturnInTransit:
 		return Message{
 			ZH: fmt.Sprintf("已收到您的退回快递单号 %s，我们会在签收后尽快处理（%s）。", c.ReturnTracking, ref),
@@ -156,5 +177,19 @@ func DecisionMessage(ref string, k Kind, d Decision) Message {
 	return Message{
 		ZH: fmt.Sprintf("您的%s申请 %s 已提交，客服会尽快审核。", k.Label("zh"), ref),
 		EN: fmt.Sprintf("Your %s request %s has been submitted and will be reviewed shortly.", k.Label("en"), ref),
+	}
+}
+
+// deadlineText shows a deadline as the policy counts it: Beijing time, to the minute.
+func deadlineText(t time.Time) string {
+	return t.In(policyMonth).Format("2006-01-02 15:04") + " (UTC+8)"
+}
+
+// ReturnReminderMessage reminds the customer the goods must be shipped back by due.
+func ReturnReminderMessage(ref string, k Kind, due time.Time) Message {
+	ref = strings.TrimSpace(ref)
+	return Message{
+		ZH: fmt.Sprintf("提醒：您的%s %s 还没有收到寄回的快递单号。请于 %s 前寄出商品并在本对话中提交单号，逾期申请将自动关闭。", k.Label("zh"), ref, deadlineText(due)),
+		EN: fmt.Sprintf("Reminder: we have no return tracking number yet for your %s %s. Please ship the item by %s and reply here with the tracking number, or the request will close.", k.Label("en"), ref, deadlineText(due)),
 	}
 }

@@ -101,6 +101,21 @@ type TierPolicy struct {
 	// FreeReturnPickupsPerMonth is a monthly allowance of free no-reason return pickups for
 	// tiers without FreeReturnShipping (silver: 1 per calendar month).
 	FreeReturnPickupsPerMonth int `json:"free_return_pickups_per_month,omitempty"`
+	// ReturnShipmentDays is how long after the return is requested the customer has to ship
+	// the goods back (calendar days, ending 23:59:59 Beijing time); then the case expires.
+	// 0 means DefaultReturnShipmentDays.
+	ReturnShipmentDays int `json:"return_shipment_days,omitempty"`
+}
+
+// DefaultReturnShipmentDays is the published policy: 7 days to ship a return after approval.
+const DefaultReturnShipmentDays = 7
+
+// ShipmentDays is the return-shipment deadline in days with its default applied.
+func (tp TierPolicy) ShipmentDays() int {
+	if tp.ReturnShipmentDays > 0 {
+		return tp.ReturnShipmentDays
+	}
+	return DefaultReturnShipmentDays
 }
 
 // ExchangeWindowDays is the quality exchange window with its default applied.
@@ -147,18 +162,18 @@ type Policy struct {
 // protection for everyone; free return pickup for gold and VIP, once a month for silver; food,
 // underwear and personalised, hygiene or perishable products are not returnable without a
 // reason; damage in transit and missing items reported within 48 hours; refund without return
-// for quality problems under ¥30. Auto-approval (gold under ¥200, VIP under ¥1,000) is the
+// for quality problems under ¥30; 7 days to ship a return after approval. Auto-approval (gold under ¥200, VIP under ¥1,000) is the
 // shop's internal choice, not a promise, so policy.md does not mention it.
 func DefaultPolicy() Policy {
 	return Policy{
 		Tiers: map[Tier]TierPolicy{
-			TierRegular: {ReturnWindowDays: 7, QualityWindowDays: 7, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15},
+			TierRegular: {ReturnWindowDays: 7, QualityWindowDays: 7, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15, ReturnShipmentDays: 7},
 			TierSilver: {ReturnWindowDays: 7, QualityWindowDays: 7, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15,
-				FreeReturnPickupsPerMonth: 1},
+				FreeReturnPickupsPerMonth: 1, ReturnShipmentDays: 7},
 			TierGold: {ReturnWindowDays: 15, QualityWindowDays: 15, QualityExchangeDays: 15, WarrantyDays: 365, PriceProtectionDays: 15,
-				AutoApproveBelow: 20_000, FreeReturnShipping: true},
+				AutoApproveBelow: 20_000, FreeReturnShipping: true, ReturnShipmentDays: 7},
 			TierVIP: {ReturnWindowDays: 30, QualityWindowDays: 30, QualityExchangeDays: 30, WarrantyDays: 365, PriceProtectionDays: 15,
-				AutoApproveBelow: 100_000, FreeReturnShipping: true},
+				AutoApproveBelow: 100_000, FreeReturnShipping: true, ReturnShipmentDays: 7},
 		},
 		NoReasonExcluded:             []string{"food", "underwear"},
 		NoReasonExcludedTags:         []string{"personalised", "hygiene", "perishable"},
@@ -196,6 +211,8 @@ func (p Policy) Validate() error {
 			return apperr.Invalid(f+".price_protection_days", "must be between 0 and 365 days")
 		case tp.AutoApproveBelow < 0 || tp.AutoApproveBelow > MaxMoney:
 			return apperr.Invalid(f+".auto_approve_below", "must be between 0 and "+MaxMoney.String())
+		case tp.ReturnShipmentDays < 0 || tp.ReturnShipmentDays > 60:
+			return apperr.Invalid(f+".return_shipment_days", "must be between 0 (the default, 7) and 60 days")
 		}
 	}
 	for t := range p.Tiers {

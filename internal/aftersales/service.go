@@ -73,6 +73,9 @@ type CreateInput struct {
 	Evidence    []int64    `json:"evidence"` // attachment ids (photos)
 	// EvidenceMessages are ids of image messages the customer sent in a conversation.
 	EvidenceMessages []int64 `json:"evidence_messages"`
+	// Lang is the language the customer is kept informed in (zh or en); empty means the
+	// language of their profile. The bot passes the language the customer is writing in.
+	Lang string `json:"lang"`
 }
 
 // Record is a stored case.
@@ -94,6 +97,8 @@ type Record struct {
 	ReturnTracking      string     `json:"return_tracking_number"`
 	OutboundTracking    string     `json:"outbound_tracking_number"`
 	Appeals             int        `json:"appeals"`
+	ReturnDueAt         *time.Time `json:"return_due_at"` // while awaiting the return shipment
+	ReturnReopens       int        `json:"return_reopens"`
 	Evidence            []int64    `json:"evidence"`
 	EvidenceMessages    []int64    `json:"evidence_messages"`
 	Decision            Decision   `json:"decision"`
@@ -109,7 +114,7 @@ func CaseRef(id int64) string { return fmt.Sprintf("AS-%d", id) }
 
 func (r *Record) asCase() Case {
 	return Case{Kind: r.Kind, State: r.State, ReturnTracking: r.ReturnTracking, OutboundTracking: r.OutboundTracking,
-		RefundLimit: r.ApprovedCents, Refunded: r.RefundedCents, Appeals: r.Appeals}
+		RefundLimit: r.ApprovedCents, Refunded: r.RefundedCents, Appeals: r.Appeals, ReturnReopens: r.ReturnReopens}
 }
 
 // Create files a case: the policy engine decides, the decision is stored with the case, an
@@ -150,8 +155,14 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 	if len(in.Evidence)+len(in.EvidenceMessages) > 20 {
 		return nil, apperr.Invalid("evidence", "at most 20 photos")
 	}
+	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
+		return nil, apperr.Invalid("lang", "must be zh, en or empty (the customer's profile language)")
+	}
 	var tier, lang string
 	err := q.QueryRow(ctx, `SELECT tier, lang FROM customers WHERE id = ?`, in.CustomerID).Scan(&tier, &lang)
+	if err == nil && (in.Lang == "zh" || in.Lang == "en") {
+		lang = in.Lang
+	}
 	if store.IsNoRows(err) {
 		return nil, apperr.Invalid("customer_id", "no such customer")
 	} else if err != nil {
@@ -460,6 +471,20 @@ func (s *Service) apply(ctx context.Context, q store.Querier, rec *Record, ev Ev
 			}
 		}
 	}
+	// Entering awaiting_return_shipment (approved, or an expired return reopened) starts the
+	// shipment deadline; leaving it stops it.
+	var returnDue *time.Time
+	if next.State == StateAwaitingReturnShipment {
+		due, err := s.startReturnDeadline(ctx, q, rec, now)
+		if err != nil {
+			return nil, err
+		}
+		returnDue = &due
+	} else if rec.State == StateAwaitingReturnShipment {
+		if err := stopReturnDeadline(ctx, q, rec.ID); err != nil {
+			return nil, err
+		}
+	}
 	var closedAt any
 	if IsTerminal(next.State) {
 		closedAt = now
@@ -467,9 +492,10 @@ func (s *Service) apply(ctx context.Context, q store.Querier, rec *Record, ev Ev
 		closedAt = *rec.ClosedAt
 	}
 	res, err := q.Exec(ctx, `UPDATE aftersales_cases SET status = ?, approved_cents = ?, refunded_cents = ?, return_tracking_number = ?,
-		outbound_tracking_number = ?, appeals = ?, version = version + 1, updated_at = ?, closed_at = ? WHERE id = ? AND version = ?`,
+		outbound_tracking_number = ?, appeals = ?, return_due_at = ?, return_reopens = ?, version = version + 1, updated_at = ?, closed_at = ?
+		WHERE id = ? AND version = ?`,
 		string(next.State), int64(approved), int64(next.Refunded), next.ReturnTracking, next.OutboundTracking, next.Appeals,
-		now, closedAt, rec.ID, rec.Version)
+		returnDue, next.ReturnReopens, now, closedAt, rec.ID, rec.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -492,6 +518,9 @@ func (s *Service) apply(ctx context.Context, q store.Querier, rec *Record, ev Ev
 	}
 	if tell {
 		c := next
+		if out.ReturnDueAt != nil {
+			c.ReturnDueAt = *out.ReturnDueAt
+		}
 		if err := notify(ctx, q, out, "case."+string(next.State), CaseMessage(out.Ref, c), now); err != nil {
 			return nil, err
 		}
@@ -525,7 +554,7 @@ func notify(ctx context.Context, q store.Querier, rec *Record, kind string, m Me
 
 const caseColumns = `id, type, status, customer_id, order_id, ticket_id, reason_code, reason, items, requested_cents,
 	approved_cents, refunded_cents, return_shipping_payer, return_tracking_number, outbound_tracking_number, appeals,
-	evidence, evidence_messages, decision, lang, version, created_at, updated_at, closed_at`
+	return_due_at, return_reopens, evidence, evidence_messages, decision, lang, version, created_at, updated_at, closed_at`
 
 func scanCase(row interface{ Scan(...any) error }) (*Record, error) {
 	var r Record
@@ -533,7 +562,7 @@ func scanCase(row interface{ Scan(...any) error }) (*Record, error) {
 	var req, appr, ref int64
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.CustomerID, &r.OrderID, &r.TicketID, &r.Reason, &r.Description, &items,
 		&req, &appr, &ref, &r.ReturnShippingPayer, &r.ReturnTracking, &r.OutboundTracking, &r.Appeals,
-		&evidence, &evidenceMsgs, &decision, &r.Lang, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
+		&r.ReturnDueAt, &r.ReturnReopens, &evidence, &evidenceMsgs, &decision, &r.Lang, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
 	if err != nil {
 		return nil, err
 	}

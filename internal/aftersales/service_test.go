@@ -303,6 +303,7 @@ func TestServiceCreateBadInput(t *testing.T) {
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}}, TicketID: 424242}, "invalid_field:ticket_id"},
 			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}}, Description: "a\x00b"}, "invalid_field:description"},
 			{CreateInput{Kind: KindPriceProtection, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}, {s.snackLine, 1}}}, "invalid_field:items"},
+			{CreateInput{Kind: KindReturn, CustomerID: s.regular, OrderID: s.order, Items: []CaseItem{{s.shirtLine, 1}}, Lang: "fr"}, "invalid_field:lang"},
 		}
 		for _, tc := range cases {
 			if _, err := s.svc.Create(ctx, tc.in, cust); code(err) != tc.want {
@@ -314,10 +315,14 @@ func TestServiceCreateBadInput(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("bad input left %d cases", n)
 		}
-		// With no items named, a case covers what is left of the order.
-		whole, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.vip, OrderID: s.vipOrder}, cust)
+		// With no items named, a case covers what is left of the order. The customer's profile
+		// says zh, but they wrote in English: updates follow the language they wrote in.
+		whole, err := s.svc.Create(ctx, CreateInput{Kind: KindReturn, CustomerID: s.vip, OrderID: s.vipOrder, Lang: "en"}, cust)
 		if err != nil || len(whole.Items) != 1 || whole.Items[0] != (CaseItem{s.vipShirtLine, 1}) || whole.RequestedCents != 9_900 {
 			t.Fatalf("whole-order case %+v %v", whole, err)
+		}
+		if whole.Lang != "en" {
+			t.Fatalf("case language %q, want en (the language the customer wrote in)", whole.Lang)
 		}
 		if _, err := db.Exec(ctx, `UPDATE order_items SET refunded_qty = qty WHERE order_id = ?`, s.vipOrder); err != nil {
 			t.Fatal(err)

@@ -272,8 +272,8 @@ func (s *Service) CreateAPIToken(ctx context.Context, userID int64, name string)
 		return "", 0, apperr.Invalid("name", "must be 1 to 100 characters")
 	}
 	token := RandomToken("kft_")
-	id, err := store.InsertID(ctx, s.DB, `INSERT INTO api_tokens (name, token_hash, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		name, TokenHash(token), userID, s.Now())
+	id, err := store.InsertID(ctx, s.DB, `INSERT INTO api_tokens (name, token_hash, prefix, user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		name, TokenHash(token), TokenPrefix(token), userID, s.Now())
 	return token, id, err
 }
 

@@ -46,12 +46,16 @@ const (
 	PermUsersRead       Permission = "users:read"
 	PermUsersWrite      Permission = "users:write"
 	PermSettingsWrite   Permission = "settings:write"
-	PermAuditRead       Permission = "audit:read"
-	PermNLUTrain        Permission = "nlu:train"
+	// PermPoliciesWrite edits the service rules supervisors run day to day: after-sales
+	// policies, SLA policies, business hours and priority rules (settings:write stays admin-only).
+	PermPoliciesWrite Permission = "policies:write"
+	PermAuditRead     Permission = "audit:read"
+	PermNLUTrain      Permission = "nlu:train"
 )
 
 // grants is the permission matrix. Agents work conversations, tickets and cases; supervisors
-// also curate knowledge, see reports and team data; admins configure everything.
+// also curate knowledge, see reports and team data and tune the service policies; admins
+// configure everything.
 var grants = map[Role][]Permission{
 	RoleAgent: {
 		PermCustomersRead, PermProductsRead, PermOrdersRead, PermConversations, PermConversationsW,
@@ -60,13 +64,13 @@ var grants = map[Role][]Permission{
 	RoleSupervisor: {
 		PermCustomersRead, PermCustomersWrite, PermProductsRead, PermOrdersRead, PermConversations, PermConversationsW,
 		PermTicketsRead, PermTicketsWrite, PermAftersalesRead, PermAftersalesWrite, PermKBRead, PermKBWrite,
-		PermReportsRead, PermUsersRead, PermAuditRead, PermNLUTrain,
+		PermReportsRead, PermUsersRead, PermAuditRead, PermNLUTrain, PermPoliciesWrite,
 	},
 	RoleAdmin: {
 		PermCustomersRead, PermCustomersWrite, PermCustomersErase, PermProductsRead, PermProductsWrite,
 		PermOrdersRead, PermOrdersWrite, PermConversations, PermConversationsW, PermTicketsRead, PermTicketsWrite,
 		PermAftersalesRead, PermAftersalesWrite, PermKBRead, PermKBWrite, PermReportsRead, PermUsersRead,
-		PermUsersWrite, PermSettingsWrite, PermAuditRead, PermNLUTrain,
+		PermUsersWrite, PermSettingsWrite, PermPoliciesWrite, PermAuditRead, PermNLUTrain,
 	},
 }
 

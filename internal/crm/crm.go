@@ -11,6 +11,7 @@ import (
 
 	"kefu/internal/apperr"
 	"kefu/internal/pii"
+	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 	"kefu/internal/validate"
 )
@@ -398,7 +399,8 @@ func (s *Service) UpdateCustomer(ctx context.Context, q store.Querier, id int64,
 }
 
 // Erase removes a customer's personal data on request (right to erasure): contact details,
-// addresses, the shipping details on their orders and the text of their messages. Orders and
+// addresses, the shipping details on their orders, the text of their messages and the photos
+// and voice messages they sent. Orders and
 // tickets stay, anonymised, because the shop must keep its books. Run it in a transaction.
 func (s *Service) Erase(ctx context.Context, q store.Querier, id int64) error {
 	res, err := q.Exec(ctx, `UPDATE customers SET name = '', external_id = NULL, phone_enc = NULL, phone_hash = NULL, email_enc = NULL, email_hash = NULL,
@@ -409,9 +411,17 @@ func (s *Service) Erase(ctx context.Context, q store.Querier, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFound("customer")
 	}
+	// The search index holds the words of the messages blanked below: drop them first.
+	if err := recordsearch.ForgetCustomerMessages(ctx, q, id); err != nil {
+		return err
+	}
 	stmts := []string{
 		`DELETE FROM customer_addresses WHERE customer_id = ?`,
 		`UPDATE orders SET recipient_enc = NULL, ship_phone_enc = NULL, ship_line_enc = NULL, note = '' WHERE customer_id = ?`,
+		// Their photos and voice (with the words read from them): the rows go now, so the signed
+		// links stop working at once; the files, no longer referenced, go with media's sweep.
+		`DELETE FROM attachments WHERE conversation_id IN (SELECT id FROM conversations WHERE customer_id = ?)
+			AND (message_id IS NULL OR message_id IN (SELECT id FROM messages WHERE sender_kind = 'customer'))`,
 		`UPDATE messages SET body = '[erased]', payload = '{}', attachments = '[]', nlu = '{}' WHERE sender_kind = 'customer' AND conversation_id IN (SELECT id FROM conversations WHERE customer_id = ?)`,
 		`DELETE FROM behaviour_events WHERE customer_id = ?`,
 	}

@@ -1,11 +1,14 @@
 package ticket
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"kefu/internal/apperr"
+	"kefu/internal/store"
 )
 
 // LowCSAT is the highest score that still opens a supervisor follow-up: the published policy
@@ -58,4 +61,76 @@ func CheckMerge(source, target MergeCandidate) error {
 		return apperr.Conflict("merge_customer_mismatch", "only tickets of the same customer can be merged")
 	}
 	return nil
+}
+
+// Notification kinds of the satisfaction survey.
+const (
+	// CSATRequestKind asks the customer to rate a resolved ticket: a card in the ticket's
+	// conversation, else an e-mail with the signed link. At most one per ticket (a unique
+	// index enforces it), so reopening and resolving again never asks twice.
+	CSATRequestKind = "ticket.csat"
+	// CSATThanksKind confirms a rating to the customer.
+	CSATThanksKind = "ticket.csat_thanks"
+	// CSATFollowUpTag marks the supervisor follow-up a low score opens; resolving it does not
+	// survey the customer again about their complaint about the survey.
+	CSATFollowUpTag = "csat_follow_up"
+)
+
+// CSATCard is the payload of the rating card. The widget answers it without signing in, by
+// POST /api/v1/csat/{token} with {score, comment}. The fields are also nested as the
+// {type, title, data} card every other chat card uses, for clients that read cards that way.
+type CSATCard struct {
+	Type      string    `json:"type"` // "csat"
+	Token     string    `json:"token"`
+	TicketID  int64     `json:"ticket_id"`
+	TicketRef string    `json:"ticket_ref"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Card      struct {
+		Type  string         `json:"type"`
+		Title string         `json:"title"`
+		Data  map[string]any `json:"data"`
+	} `json:"card"`
+}
+
+func newCSATCard(t *Ticket, link *CSATLink) CSATCard {
+	c := CSATCard{Type: "csat", Token: link.Token, TicketID: t.ID, TicketRef: t.Ref, ExpiresAt: link.ExpiresAt}
+	c.Card.Type, c.Card.Title = "csat", t.Ref
+	c.Card.Data = map[string]any{"token": link.Token, "ticket_id": t.ID, "ticket_ref": t.Ref, "expires_at": link.ExpiresAt}
+	return c
+}
+
+// askCSAT records the request to rate a ticket that was just resolved, in the resolving
+// transaction: a rating card into the ticket's conversation, or — when the ticket has none — an
+// e-mail notification carrying the signed link (sent only if e-mail is configured and the
+// customer has an address). Never for a ticket with no customer, one already asked or rated,
+// or a CSAT follow-up.
+func (s *Service) askCSAT(ctx context.Context, q store.Querier, t *Ticket, now time.Time) error {
+	if t.CustomerID == nil || contains(t.Tags, CSATFollowUpTag) {
+		return nil
+	}
+	var asked, rated int
+	if err := q.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM notifications WHERE ticket_id = ? AND kind = ?),
+		(SELECT COUNT(*) FROM csat_responses WHERE ticket_id = ?)`, t.ID, CSATRequestKind, t.ID).Scan(&asked, &rated); err != nil {
+		return err
+	}
+	if asked > 0 || rated > 0 {
+		return nil
+	}
+	link, err := s.signCSATLink(ctx, q, t, CSATLinkTTL)
+	if err != nil {
+		return err
+	}
+	channel := "chat"
+	if t.ConversationID == nil {
+		channel = "email"
+	}
+	_, err = q.Exec(ctx, `INSERT INTO notifications (customer_id, conversation_id, ticket_id, channel, kind, content_type, body, payload, status, created_at)
+		VALUES (?, ?, ?, ?, ?, 'card', ?, ?, 'pending', ?)`, *t.CustomerID, t.ConversationID, t.ID, channel, CSATRequestKind,
+		CSATRequestMessage(t.Ref).In(t.lang), toJSON(newCSATCard(t, link)), now)
+	return err
+}
+
+// thankForCSAT tells the customer their rating arrived (in the rating's transaction).
+func (s *Service) thankForCSAT(ctx context.Context, q store.Querier, t *Ticket, score int, now time.Time) error {
+	return s.notify(ctx, q, t, CSATThanksKind, CSATThanksMessage(t.Ref, score), now)
 }

@@ -47,20 +47,20 @@ type CSATInvitation struct {
 }
 
 // csatSecret returns the signing key, creating a random one the first time (every instance
-// then reads the same row).
-func (s *Service) csatSecret(ctx context.Context) ([]byte, error) {
+// then reads the same row). q is the caller's transaction when there is one.
+func (s *Service) csatSecret(ctx context.Context, q store.Querier) ([]byte, error) {
 	var raw string
-	err := s.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingCSATSecret).Scan(&raw)
+	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingCSATSecret).Scan(&raw)
 	if store.IsNoRows(err) {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
-		if _, err := s.DB.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		if _, err := q.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 			SettingCSATSecret, hex.EncodeToString(b), s.now()); err != nil {
 			return nil, err
 		}
-		err = s.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingCSATSecret).Scan(&raw)
+		err = q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingCSATSecret).Scan(&raw)
 	}
 	if err != nil {
 		return nil, err
@@ -84,13 +84,19 @@ func (s *Service) NewCSATLink(ctx context.Context, ticketID int64, ttl time.Dura
 	if err != nil {
 		return nil, err
 	}
+	return s.signCSATLink(ctx, s.DB, t, ttl)
+}
+
+// signCSATLink signs a link for a loaded ticket, inside the caller's transaction if any (the
+// automatic request on resolve signs while the resolution is being written).
+func (s *Service) signCSATLink(ctx context.Context, q store.Querier, t *Ticket, ttl time.Duration) (*CSATLink, error) {
 	if t.CustomerID == nil {
 		return nil, apperr.Conflict("no_customer", "the ticket has no customer to rate it")
 	}
 	if ttl <= 0 || ttl > 90*24*time.Hour {
 		ttl = CSATLinkTTL
 	}
-	key, err := s.csatSecret(ctx)
+	key, err := s.csatSecret(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +118,7 @@ func (s *Service) verifyCSAT(ctx context.Context, token string) (*Ticket, time.T
 	if err1 != nil || err2 != nil || id <= 0 {
 		return nil, time.Time{}, errBadCSATToken
 	}
-	key, err := s.csatSecret(ctx)
+	key, err := s.csatSecret(ctx, s.DB)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

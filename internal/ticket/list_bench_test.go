@@ -62,7 +62,13 @@ func seedTicketsPostgres(b *testing.B, db *store.DB, n int) time.Time {
 			CASE WHEN status IN ('resolved','closed') THEN 'met' WHEN status = 'pending' THEN 'paused'
 				WHEN resolution_due_at < $1 THEN 'breached' ELSE 'running' END, $1
 		FROM tickets`,
-		`ANALYZE`,
+		// The at-risk instant the service keeps on each ticket (SLAState.riskAt).
+		`UPDATE tickets t SET sla_risk_at = CASE
+			WHEN s.first_response_state IN ('running','warning','breached') AND (s.resolution_state NOT IN ('running','warning','breached')
+				OR s.first_response_warn_at < s.resolution_warn_at) THEN s.first_response_warn_at
+			WHEN s.resolution_state IN ('running','warning','breached') THEN s.resolution_warn_at END
+		FROM ticket_sla s WHERE s.ticket_id = t.id AND t.status IN ('new','open','pending','on_hold')`,
+		`VACUUM ANALYZE`,
 	}
 	for i, q := range stmts {
 		var err error
@@ -73,6 +79,8 @@ func seedTicketsPostgres(b *testing.B, db *store.DB, n int) time.Time {
 			_, err = db.SQL.ExecContext(ctx, q, now, n)
 		case 4:
 			_, err = db.SQL.ExecContext(ctx, q, now)
+		case 5:
+			_, err = db.SQL.ExecContext(ctx, q)
 		default:
 			_, err = db.SQL.ExecContext(ctx, q)
 		}
@@ -195,4 +203,134 @@ func BenchmarkCreateFromHandoffSQLite(b *testing.B) {
 		i++
 	}
 	percentiles(b, lat)
+}
+
+// queueShape is one of the agent workspace's ticket queues as the list API is called for it.
+type queueShape struct {
+	name   string
+	filter func(p queueParams, i int) Filter
+}
+
+// queueParams are ids that exist in the benchmarked database.
+type queueParams struct {
+	agents, teams []int64
+	now           time.Time
+}
+
+func (p queueParams) agent(i int) int64 { return p.agents[i%len(p.agents)] }
+func (p queueParams) team(i int) int64  { return p.teams[i%len(p.teams)] }
+
+var queueShapes = []queueShape{
+	{"mine", func(p queueParams, i int) Filter { return Filter{AssigneeID: p.agent(i), Open: true, Now: p.now} }},
+	{"team", func(p queueParams, i int) Filter { return Filter{TeamID: p.team(i), Open: true, Now: p.now} }},
+	{"unassigned", func(p queueParams, i int) Filter { return Filter{Unassigned: true, Now: p.now} }},
+	{"team_unassigned", func(p queueParams, i int) Filter { return Filter{Unassigned: true, TeamID: p.team(i), Now: p.now} }},
+	{"sla_at_risk", func(p queueParams, i int) Filter { return Filter{SLAAtRisk: true, Now: p.now} }},
+	{"team_sla_at_risk", func(p queueParams, i int) Filter { return Filter{SLAAtRisk: true, TeamID: p.team(i), Now: p.now} }},
+	{"priority", func(p queueParams, i int) Filter {
+		return Filter{Priority: []Priority{PriorityUrgent, PriorityHigh}[i%2], Open: true, Now: p.now}
+	}},
+	{"mine_history", func(p queueParams, i int) Filter { return Filter{AssigneeID: p.agent(i), Now: p.now} }},
+}
+
+var queueSorts = []struct {
+	name string
+	page store.Page
+}{
+	{"newest", store.Page{Sort: "t.id", Desc: true}},
+	{"updated", store.Page{Sort: "t.updated_at", Desc: true}},
+	{"due", store.Page{Sort: "t.resolution_due_at"}},
+	{"first_due", store.Page{Sort: "t.first_response_due_at"}},
+}
+
+// BenchmarkTicketQueuesPostgres times each queue of the agent workspace (mine, team,
+// unassigned, SLA at risk, by priority; an agent's whole history) with each sort, on page 1 and
+// page 5 of 50, and reports p50/p95/p99 per shape. Goal (issue #6): p95 ≤ 50 ms with 1,000,000
+// tickets. By default it seeds 1,000,000 tickets into a fresh schema (KEFU_BENCH_TICKETS to
+// change); with KEFU_BENCH_DATABASE_URL it reads an existing database instead, e.g. one filled
+// by `kefu demo --scale 1000000` and migrated (the benchmark never writes to it):
+//
+//	KEFU_BENCH_DATABASE_URL=postgres://…/kefu_bench1m go test ./internal/ticket -run '^$' -bench TicketQueuesPostgres -benchtime 40x
+func BenchmarkTicketQueuesPostgres(b *testing.B) {
+	ctx := context.Background()
+	var db *store.DB
+	var params queueParams
+	if u := os.Getenv("KEFU_BENCH_DATABASE_URL"); u != "" {
+		var err error
+		if db, err = store.Open(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		params.now = time.Now().UTC()
+	} else {
+		if storetest.PostgresURL() == "" {
+			b.Skip("neither KEFU_BENCH_DATABASE_URL nor KEFU_TEST_POSTGRES_URL is set")
+		}
+		n := 1_000_000
+		if v, err := strconv.Atoi(os.Getenv("KEFU_BENCH_TICKETS")); err == nil && v > 0 {
+			n = v
+		}
+		db = storetest.OpenPostgres(b)
+		start := time.Now()
+		params.now = seedTicketsPostgres(b, db, n)
+		b.Logf("seeded %d tickets in %s", n, time.Since(start).Round(time.Millisecond))
+	}
+	var total int64
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&total); err != nil {
+		b.Fatal(err)
+	}
+	// The agents and teams with the most open work: the busiest queues are the slow ones.
+	ids := func(q string) []int64 {
+		rows, err := db.Query(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		var out []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		if len(out) == 0 {
+			b.Fatalf("no ids: %s", q)
+		}
+		return out
+	}
+	params.agents = ids(`SELECT assignee_id FROM tickets WHERE status IN ('new','open','pending','on_hold') AND assignee_id IS NOT NULL
+		GROUP BY assignee_id ORDER BY COUNT(*) DESC LIMIT 20`)
+	params.teams = ids(`SELECT team_id FROM tickets WHERE status IN ('new','open','pending','on_hold') AND team_id IS NOT NULL
+		GROUP BY team_id ORDER BY COUNT(*) DESC LIMIT 20`)
+	b.Logf("%d tickets; agents %v; teams %v", total, params.agents, params.teams)
+	svc := &Service{DB: db, Now: func() time.Time { return params.now }}
+	var all []time.Duration
+	for _, shape := range queueShapes {
+		for _, srt := range queueSorts {
+			for _, pageNo := range []int{1, 5} {
+				b.Run(fmt.Sprintf("%s/%s/page%d", shape.name, srt.name, pageNo), func(b *testing.B) {
+					var lat []time.Duration
+					i := 0
+					for b.Loop() {
+						page := srt.page
+						page.Limit, page.Offset = 50, 50*(pageNo-1)
+						t0 := time.Now()
+						if _, err := svc.List(ctx, shape.filter(params, i), page); err != nil {
+							b.Fatal(err)
+						}
+						lat = append(lat, time.Since(t0))
+						i++
+					}
+					all = append(all, lat...)
+					percentiles(b, lat)
+				})
+			}
+		}
+	}
+	b.Run("all", func(b *testing.B) {
+		for b.Loop() {
+		}
+		percentiles(b, all)
+	})
 }

@@ -51,3 +51,29 @@ func StatusMessage(ref string, to Status) Message {
 		EN: fmt.Sprintf("Your ticket %s has been updated.", ref),
 	}
 }
+
+// CSATRequestMessage asks the customer to rate a resolved ticket; it is the text of the
+// rating card in the chat (and the opening of the e-mail, which adds the link).
+func CSATRequestMessage(ref string) Message {
+	ref = strings.TrimSpace(ref)
+	return Message{
+		ZH: fmt.Sprintf("工单 %s 已处理完毕。请为本次服务打分（1-5 分，5 分为非常满意），也欢迎留下您的意见。", ref),
+		EN: fmt.Sprintf("Ticket %s is resolved. How did we do? Please rate us from 1 to 5 (5 = very satisfied) and tell us more if you like.", ref),
+	}
+}
+
+// CSATThanksMessage confirms a rating to the customer. A low score says what happens next:
+// the published policy promises a supervisor follow-up within 24 hours.
+func CSATThanksMessage(ref string, score int) Message {
+	ref = strings.TrimSpace(ref)
+	if NeedsFollowUp(score) {
+		return Message{
+			ZH: fmt.Sprintf("已收到您对工单 %s 的评分（%d/5）。很抱歉这次没能让您满意，主管会在 24 小时内联系您跟进。", ref, score),
+			EN: fmt.Sprintf("We have your rating of %d/5 for ticket %s. We are sorry we fell short; a supervisor will contact you within 24 hours.", score, ref),
+		}
+	}
+	return Message{
+		ZH: fmt.Sprintf("感谢您对工单 %s 的评分（%d/5）！您的反馈会帮助我们做得更好。", ref, score),
+		EN: fmt.Sprintf("Thank you for rating ticket %s (%d/5)! Your feedback helps us do better.", ref, score),
+	}
+}

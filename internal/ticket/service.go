@@ -20,6 +20,8 @@ import (
 type Service struct {
 	DB  *store.DB
 	Now func() time.Time
+
+	hoursCache hoursCache
 }
 
 // NewService returns a ticket service using the wall clock.
@@ -307,11 +309,11 @@ func (s *Service) CreateTx(ctx context.Context, q store.Querier, in CreateInput,
 		Urgency: in.Urgency, Language: lang, Tier: tier, Assignment: asg}
 	id, err := store.InsertID(ctx, q, `INSERT INTO tickets (subject, description, type, source, category, priority,
 		priority_reasons, priority_overridden, status, customer_id, order_id, conversation_id, assignee_id, team_id, tags,
-		summary, first_response_due_at, resolution_due_at, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		summary, first_response_due_at, resolution_due_at, sla_risk_at, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		subject, desc, in.Type, in.Source, string(cat), string(prio), toJSON(reasons), overridden,
 		nullID(in.CustomerID), nullID(in.OrderID), nullID(in.ConversationID), nullID(asg.AgentID), nullID(asg.TeamID),
-		toJSON(tags), toJSON(summary), timeOrNil(due.FirstResponse), timeOrNil(due.Resolution), now, now)
+		toJSON(tags), toJSON(summary), timeOrNil(due.FirstResponse), timeOrNil(due.Resolution), st.riskAt(), now, now)
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +402,36 @@ func (st *SLAState) update(ctx context.Context, q store.Querier, id int64, now t
 		first_response_state = ?, resolution_state = ?, updated_at = ? WHERE ticket_id = ?`,
 		st.Policy, toJSON(storedSLA{st.Clocks, st.warnAtPercent, st.onBreach}), st.FirstResponseWarn, st.ResolutionWarn,
 		string(st.FirstResponseState), string(st.ResolutionState), now, id)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `UPDATE tickets SET sla_risk_at = ? WHERE id = ?`, st.riskAt(), id)
 	return err
+}
+
+// clockRunning reports whether a clock in this state is still counting towards its deadline
+// (not stopped, not paused): only such a clock can put a ticket at risk.
+func clockRunning(s sla.State) bool {
+	return s == sla.StateRunning || s == sla.StateWarning || s == sla.StateBreached
+}
+
+// riskAt is tickets.sla_risk_at: the earliest warning instant of a running clock, nil when no
+// clock runs. Stored on the ticket row so the "SLA at risk" queue is a range on one indexed
+// column (sla_risk_at <= now) instead of a join evaluated for every open ticket.
+func (st *SLAState) riskAt() any {
+	var at *time.Time
+	for _, c := range []struct {
+		state sla.State
+		warn  *time.Time
+	}{{st.FirstResponseState, st.FirstResponseWarn}, {st.ResolutionState, st.ResolutionWarn}} {
+		if clockRunning(c.state) && c.warn != nil && (at == nil || c.warn.Before(*at)) {
+			at = c.warn
+		}
+	}
+	if at == nil {
+		return nil
+	}
+	return *at
 }
 
 // Event is one entry of a ticket's history: who did what, when, with before and after.
@@ -518,7 +549,12 @@ type Filter struct {
 	TeamID     int64
 	CustomerID int64
 	OrderID    int64
-	// Unassigned lists the queue: tickets with no agent (in any team, or TeamID's team).
+	// ConversationID finds the tickets of one chat (the workspace's ticket panel).
+	ConversationID int64
+	// Open keeps the statuses a queue shows (new, open, pending, on hold): an agent's or a
+	// team's current work rather than its whole history.
+	Open bool
+	// Unassigned lists the queue: open tickets with no agent (in any team, or TeamID's team).
 	Unassigned bool
 	Breached   bool
 	// SLAAtRisk lists open tickets with a running clock past its warning instant (warning or
@@ -552,7 +588,41 @@ var Sorts = map[string]string{"id": "t.id", "created_at": "t.created_at", "updat
 
 // List returns tickets matching f, one page (up to page.Limit+1 rows: the extra one tells the
 // caller there is a next page).
+//
+// The page is chosen from the tickets table alone, then only its rows are read in full with
+// their SLA state: the database walks an index in the sort order (see migrations 0203 and 0510)
+// or sorts narrow (sort key, id) pairs, and the join and the wide columns cost one page of rows,
+// not every ticket that matches.
 func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Ticket, error) {
+	w := s.listWhere(f)
+	if page.Sort == "" {
+		page.Sort, page.Desc = "t.id", true
+	}
+	if page.Limit <= 0 {
+		page.Limit = 50
+	}
+	pageSQL := page.SQL()
+	order, _, _ := strings.Cut(pageSQL, " LIMIT ")
+	rows, err := s.DB.Query(ctx, `SELECT `+ticketColumns+` FROM (SELECT t.id FROM tickets t`+w.SQL()+pageSQL+`) p
+		JOIN tickets t ON t.id = p.id LEFT JOIN ticket_sla s ON s.ticket_id = t.id`+order, w.Args()...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Ticket{}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// listWhere turns a filter into conditions on the tickets table only (no join), so every
+// filter can be answered from tickets' own indexes.
+func (s *Service) listWhere(f Filter) store.Where {
 	var w store.Where
 	if f.Status != "" {
 		w.Add("t.status = ?", string(f.Status))
@@ -575,8 +645,11 @@ func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Ticke
 	if f.OrderID > 0 {
 		w.Add("t.order_id = ?", f.OrderID)
 	}
+	if f.Open || f.Unassigned || f.SLAAtRisk {
+		w.Add("t.status IN " + openStatusList)
+	}
 	if f.Unassigned {
-		w.Add("t.assignee_id IS NULL AND t.status IN " + openStatusList)
+		w.Add("t.assignee_id IS NULL")
 	}
 	if f.Breached {
 		w.Add("t.sla_breached = ?", true)
@@ -586,9 +659,8 @@ func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Ticke
 		if now.IsZero() {
 			now = s.now()
 		}
-		w.Add(`t.status IN `+openStatusList+` AND (t.sla_breached = ?
-			OR (s.first_response_state IN ('running', 'warning', 'breached') AND s.first_response_warn_at <= ?)
-			OR (s.resolution_state IN ('running', 'warning', 'breached') AND s.resolution_warn_at <= ?))`, true, now, now)
+		// sla_risk_at is the earliest warning instant of a running clock (SLAState.riskAt).
+		w.Add(`(t.sla_risk_at <= ? OR t.sla_breached = ?)`, now, true)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if id, ok := parseRef(q); ok {
@@ -597,25 +669,5 @@ func (s *Service) List(ctx context.Context, f Filter, page store.Page) ([]*Ticke
 			w.Add(`LOWER(t.subject) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(q))+"%")
 		}
 	}
-	if page.Sort == "" {
-		page.Sort, page.Desc = "t.id", true
-	}
-	if page.Limit <= 0 {
-		page.Limit = 50
-	}
-	rows, err := s.DB.Query(ctx, `SELECT `+ticketColumns+` FROM tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id`+
-		w.SQL()+page.SQL(), w.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Ticket{}
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return w
 }

@@ -262,6 +262,9 @@ func (s *Service) RecordCSAT(ctx context.Context, ticketID int64, score int, com
 		if err := insertEvent(ctx, tx, t.ID, now, customer, Event{Kind: "csat", Field: "score", After: strconv.Itoa(score), Body: comment}); err != nil {
 			return err
 		}
+		if err := s.thankForCSAT(ctx, tx, t, score, now); err != nil {
+			return err
+		}
 		if !NeedsFollowUp(score) {
 			return nil
 		}
@@ -272,7 +275,7 @@ func (s *Service) RecordCSAT(ctx context.Context, ticketID int64, score int, com
 		fu, err := s.CreateTx(ctx, tx, CreateInput{
 			Subject: fmt.Sprintf("满意度回访 CSAT follow-up: %s (%d/5)", t.Ref, score), Description: desc, Type: "complaint",
 			Source: "system", CustomerID: deref(t.CustomerID), OrderID: deref(t.OrderID), ConversationID: deref(t.ConversationID),
-			Category: CategoryComplaint, Priority: PriorityHigh, Tags: []string{"csat_follow_up"}, Language: t.lang,
+			Category: CategoryComplaint, Priority: PriorityHigh, Tags: []string{CSATFollowUpTag}, Language: t.lang,
 		}, System)
 		if err != nil {
 			return err

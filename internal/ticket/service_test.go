@@ -265,10 +265,14 @@ func TestServiceWorkflowAndSLAPause(t *testing.T) {
 				t.Fatalf("history %v, want %v", statuses, want)
 			}
 		}
-		var notes int
-		db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE ticket_id = ?`, tk.ID).Scan(&notes)
+		var notes, surveys int
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE ticket_id = ? AND kind <> ?`, tk.ID, CSATRequestKind).Scan(&notes)
 		if notes != 1+len(want) {
 			t.Fatalf("customer notified %d times, want %d", notes, 1+len(want))
+		}
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE ticket_id = ? AND kind = ?`, tk.ID, CSATRequestKind).Scan(&surveys)
+		if surveys != 1 {
+			t.Fatalf("asked to rate %d times, want once on resolve", surveys)
 		}
 	})
 }

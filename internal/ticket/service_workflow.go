@@ -148,7 +148,15 @@ func (s *Service) applyStatus(ctx context.Context, q store.Querier, t *Ticket, t
 	if err := insertEvent(ctx, q, t.ID, now, actor, Event{Kind: "status", Field: "status", Before: string(from), After: string(to), Body: note}); err != nil {
 		return err
 	}
-	return s.notify(ctx, q, t, "ticket."+string(to), StatusMessage(t.Ref, to), now)
+	if err := s.notify(ctx, q, t, "ticket."+string(to), StatusMessage(t.Ref, to), now); err != nil {
+		return err
+	}
+	if to == StatusResolved {
+		// Asked right after the resolution message, in the same transaction: a resolved ticket
+		// always has its survey, and a rolled-back resolve never leaves one behind.
+		return s.askCSAT(ctx, q, t, now)
+	}
+	return nil
 }
 
 func (s *Service) notify(ctx context.Context, q store.Querier, t *Ticket, kind string, m Message, now time.Time) error {

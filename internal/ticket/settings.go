@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"sync"
 
 	"kefu/internal/apperr"
 	"kefu/internal/sla"
@@ -84,15 +85,56 @@ func (s *Service) DefaultHours(ctx context.Context) (sla.BusinessHours, error) {
 }
 
 func (s *Service) defaultHours(ctx context.Context, q store.Querier) (sla.BusinessHours, error) {
-	var h sla.BusinessHours
-	found, err := loadSetting(ctx, q, SettingBusinessHours, &h)
+	var raw string
+	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingBusinessHours).Scan(&raw)
+	if err != nil && !store.IsNoRows(err) {
+		return sla.BusinessHours{}, err
+	}
+	return s.preparedHours("default:"+raw, func() (sla.BusinessHours, error) {
+		if raw == "" {
+			return sla.ChinaHours(), nil
+		}
+		var h sla.BusinessHours
+		if err := json.Unmarshal([]byte(raw), &h); err != nil {
+			return h, apperr.New(500, "corrupt_setting", "stored setting "+SettingBusinessHours+" is not valid JSON").Wrap(err)
+		}
+		return h, nil
+	})
+}
+
+// hoursCache remembers prepared schedules by their stored JSON. Preparing one loads a time zone
+// and a holiday calendar, which cost more than the rest of routing a ticket; keyed by content, a
+// changed setting is a new key, so nothing needs invalidating. Schedules are few; the bound only
+// guards against a caller editing them in a loop.
+type hoursCache struct {
+	mu sync.Mutex
+	m  map[string]sla.BusinessHours
+}
+
+const maxCachedHours = 256
+
+func (s *Service) preparedHours(key string, load func() (sla.BusinessHours, error)) (sla.BusinessHours, error) {
+	c := &s.hoursCache
+	c.mu.Lock()
+	h, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	h, err := load()
 	if err != nil {
 		return h, err
 	}
-	if !found {
-		h = sla.ChinaHours()
+	if h, err = h.Prepared(); err != nil {
+		return h, err
 	}
-	return h.Prepared()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedHours {
+		c.m = map[string]sla.BusinessHours{}
+	}
+	c.m[key] = h
+	c.mu.Unlock()
+	return h, nil
 }
 
 // SetDefaultHours validates and stores the default business hours.
@@ -129,7 +171,7 @@ func (s *Service) teamHours(ctx context.Context, q store.Querier, teamID int64) 
 		}
 		var h sla.BusinessHours
 		if err == nil && json.Unmarshal([]byte(raw), &h) == nil && h.Weekly != nil {
-			if p, err := h.Prepared(); err == nil {
+			if p, err := s.preparedHours("team:"+raw, func() (sla.BusinessHours, error) { return h, nil }); err == nil {
 				return p, nil
 			}
 			// A team schedule that no longer validates (e.g. a removed calendar) must not stop
@@ -217,6 +259,9 @@ func (s *Service) teamSnapshots(ctx context.Context, q store.Querier) ([]TeamSna
 	// lookup per team (tickets_team_id walks the team's tickets newest first), so routing does
 	// not slow down as the ticket table grows.
 	for i := range teams {
+		if teams[i].strategy() != RoundRobin {
+			continue // only round-robin reads the cursor
+		}
 		var agentID int64
 		err := q.QueryRow(ctx, `SELECT assignee_id FROM tickets WHERE team_id = ? AND assignee_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
 			teams[i].ID).Scan(&agentID)

@@ -52,6 +52,8 @@ type App struct {
 	Webhooks      *webhook.Service
 	Notify        *notify.Service
 	Server        *httpapi.Server
+
+	mediaPipe *mediaPipeline // photo OCR and voice transcription (media.go)
 }
 
 // Open opens and migrates the database and builds the services. The secret key must be set
@@ -79,8 +81,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a := New(db, box, log)
 	a.Config = cfg
 	a.Media.Dir = filepath.Join(cfg.DataDir, "uploads")
+	a.SetMediaTools(MediaTools(cfg.Media))
 	a.Server.MaxBodyBytes = cfg.MaxBodyBytes
 	a.Server.SecureCookies = cfg.SecureCookies
+	a.Notify.PublicURL = cfg.PublicURL
+	if cfg.SMTP.Enabled() {
+		a.Notify.Mailer = &notify.SMTPMailer{Addr: cfg.SMTP.Addr, User: cfg.SMTP.User, Password: cfg.SMTP.Password, From: cfg.SMTP.From}
+		log.Info("customer e-mail on", "smtp", cfg.SMTP.Addr)
+	}
 	if a.NLU != nil {
 		if err := nlu.LoadActive(ctx, nlu.NewStore(db), a.NLU); err != nil {
 			log.Warn("loading the active NLU models failed; using the shipped ones", "err", err)
@@ -115,6 +123,7 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	a.Jobs = jobs.New(db, log)
 	a.Webhooks = webhook.New(db, box)
 	a.Notify = notify.New(db, a.Conversations)
+	a.Notify.PII = box
 	a.registerJobs()
 	a.Server = &httpapi.Server{
 		DB: db, Auth: a.Auth, Log: log, Version: Version, MaxBodyBytes: 1 << 20,
@@ -123,6 +132,7 @@ func New(db *store.DB, box *pii.Box, log *slog.Logger) *App {
 	}
 	a.Server.Services.KB = kb.NewService(db, box)
 	a.wireBot()
+	a.wireMedia()
 	return a
 }
 

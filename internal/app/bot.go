@@ -70,15 +70,14 @@ type botResponder struct {
 	bot   *bot.Bot
 	convs *conversation.Service
 	crm   *crm.Service
-	db    *store.DB
 }
 
-func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation.Conversation, msg *conversation.Message) ([]conversation.Outgoing, error) {
+func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation.Conversation, msg *conversation.Message) (conversation.Turn, error) {
 	in := bot.Input{ConversationID: conv.ID, Text: msg.Body, State: bot.LoadState(conv.BotState), Lang: conv.Lang}
 	if conv.CustomerID != nil {
 		c, err := r.crm.Get(ctx, *conv.CustomerID)
 		if err != nil {
-			return nil, err
+			return conversation.Turn{}, err
 		}
 		in.Customer = bot.Customer{ID: c.ID, Name: c.Name, Tier: c.Tier, Lang: c.Lang}
 	}
@@ -99,11 +98,22 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 			in.Attachments = []string{"message:" + strconv.FormatInt(msg.ID, 10)}
 		}
 	}
-	out, err := r.bot.Handle(ctx, in)
+	// Records the turn makes along the way (knowledge-base usage) wait for its commit: one
+	// transaction for the whole turn rather than one each (on PostgreSQL every commit waits
+	// for the WAL flush).
+	var writes []func(context.Context, store.Querier) error
+	out, err := r.bot.Handle(withTurnWrites(ctx, func(w func(context.Context, store.Querier) error) { writes = append(writes, w) }), in)
 	if err != nil {
-		return nil, err
+		return conversation.Turn{}, err
 	}
-	err = r.db.Tx(ctx, func(tx *store.Tx) error {
+	// The annotation, the bot's state, the usage records and a handoff are committed with the
+	// replies.
+	commit := func(ctx context.Context, tx *store.Tx) error {
+		for _, w := range writes {
+			if err := w(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if err := r.convs.Annotate(ctx, tx, msg.ID, out.Understanding.Intent, out.Understanding); err != nil {
 			return err
 		}
@@ -124,9 +134,6 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	var outs []conversation.Outgoing
 	for _, rep := range out.Replies {
@@ -150,7 +157,7 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 		body, _ := json.Marshal(summary)
 		outs = append(outs, conversation.Outgoing{ContentType: "text", Internal: true, Body: "handoff: " + string(body), Lang: out.Lang})
 	}
-	return outs, nil
+	return conversation.Turn{Messages: outs, Commit: commit}, nil
 }
 
 // wireBot trains (once per process) the shipped NLU models, builds the bot on the real
@@ -169,7 +176,7 @@ func (a *App) wireBot() {
 	a.Bot = &bot.Bot{NLU: nluPort{eng}, Orders: ordersPort{a.Commerce, a.DB}, Catalog: a.Commerce, Policy: bot.DefaultHandoffPolicy(),
 		Handoff: handoffPort{tickets: a.Tickets, db: a.DB, now: time.Now}, Cases: casesPort{svc: a.Aftersales, db: a.DB},
 		KB: knowledgePort{a.Server.Services.KB}}
-	a.Conversations.SetResponder(&botResponder{bot: a.Bot, convs: a.Conversations, crm: a.CRM, db: a.DB})
+	a.Conversations.SetResponder(&botResponder{bot: a.Bot, convs: a.Conversations, crm: a.CRM})
 	a.Server.Services.NLU = a.nluServices()
 }
 
@@ -221,4 +228,17 @@ func (a *App) nluServices() *httpapi.NLUServices {
 			}
 			return nlu.LoadActive(ctx, st, a.NLU)
 		}}
+}
+
+// turnWritesKey carries, through the bot's ports, where a turn's deferred writes go.
+type turnWritesKey struct{}
+
+func withTurnWrites(ctx context.Context, later func(func(context.Context, store.Querier) error)) context.Context {
+	return context.WithValue(ctx, turnWritesKey{}, later)
+}
+
+// turnWritesFrom returns the turn's deferral, or nil outside a bot turn (write at once).
+func turnWritesFrom(ctx context.Context) func(func(context.Context, store.Querier) error) {
+	later, _ := ctx.Value(turnWritesKey{}).(func(func(context.Context, store.Querier) error))
+	return later
 }

@@ -175,7 +175,7 @@ func (p casesPort) Policy(ctx context.Context) aftersales.Policy {
 }
 
 func (p casesPort) OpenCase(ctx context.Context, req bot.CaseRequest) (*bot.CaseResult, error) {
-	in := aftersales.CreateInput{Kind: req.Kind, CustomerID: req.CustomerID, OrderID: req.OrderID, Reason: req.Reason, Description: req.ReasonText, Items: req.Items}
+	in := aftersales.CreateInput{Kind: req.Kind, CustomerID: req.CustomerID, OrderID: req.OrderID, Reason: req.Reason, Description: req.ReasonText, Items: req.Items, Lang: req.Lang}
 	// Evidence is an uploaded attachment, or an image message the customer sent in the chat.
 	for _, ref := range req.Evidence {
 		kind, id, _ := strings.Cut(ref, ":")
@@ -233,7 +233,8 @@ const intentAgreementMin = 0.9
 type knowledgePort struct{ kb *kb.Service }
 
 func (p knowledgePort) Answer(ctx context.Context, q bot.KBQuestion) (*bot.KBAnswer, error) {
-	r, err := p.kb.Answer(ctx, kb.BotRequest{Text: q.Text, Lang: q.Lang, Tier: q.Tier, Intent: q.Intent, ConversationID: q.ConversationID})
+	later := turnWritesFrom(ctx)
+	r, err := p.kb.Answer(ctx, kb.BotRequest{Text: q.Text, Lang: q.Lang, Tier: q.Tier, Intent: q.Intent, ConversationID: q.ConversationID, Later: later})
 	if err != nil || r == nil || len(r.Items) == 0 {
 		return nil, err
 	}
@@ -243,7 +244,7 @@ func (p knowledgePort) Answer(ctx context.Context, q bot.KBQuestion) (*bot.KBAns
 	// article is of exactly that kind — is enough to answer where retrieval alone would only
 	// suggest (a short question shares few words with any one article).
 	if r.Decision == search.DecisionSuggest && q.IntentScore >= intentAgreementMin && search.IntentMatches(q.Intent, top.Article.Category) {
-		text, err := p.kb.ShowAnswer(ctx, top.Article.ID, q.ConversationID, q.Text, r.Confidence)
+		text, err := p.kb.ShowAnswer(ctx, top.Article.ID, q.ConversationID, q.Text, r.Confidence, later)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -86,8 +87,10 @@ func systemMessages(t *testing.T, db *store.DB, conv int64) []string {
 // databases: a VIP customer's damaged item → the bot hands off → a ticket (category, priority
 // with reasons, SLA deadlines, the VIP team) → an agent opens and approves the return → the
 // case goes through return shipment, receipt, inspection and refund → the customer is told at
-// every step in their conversation, in Chinese → the customer rates the ticket through a
-// signed link → the rating shows in the results by agent, team, category and tier.
+// every step in their conversation, in Chinese (the return-shipment deadline included) →
+// resolving asks the customer for a rating with a card in the conversation → the customer
+// answers through the card's signed token, without signing in, and is thanked → the rating
+// shows in the results by agent, team, category and tier.
 func TestVIPDamagedItemEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -119,7 +122,17 @@ func TestVIPDamagedItemEndToEnd(t *testing.T) {
 		}
 		env.JSON(t, auth.RoleAgent, "GET", fmt.Sprintf("/api/v1/tickets?customer_id=%d", f.customer), nil, 200, &list)
 		if len(list.Items) != 1 {
-			t.Fatalf("tickets after the handoff: %+v", list.Items)
+			var said []string
+			rows, _ := db.Query(ctx, `SELECT sender_kind, intent, body FROM messages WHERE conversation_id = ? ORDER BY id`, conv.ID)
+			for rows != nil && rows.Next() {
+				var kind, intent, body string
+				rows.Scan(&kind, &intent, &body)
+				said = append(said, kind+"/"+intent+": "+body)
+			}
+			if rows != nil {
+				rows.Close()
+			}
+			t.Fatalf("tickets after the handoff: %+v; the conversation: %q", list.Items, said)
 		}
 		tk := list.Items[0]
 		if tk.Source != "bot_handoff" || tk.ConversationID == nil || *tk.ConversationID != conv.ID {
@@ -188,8 +201,21 @@ func TestVIPDamagedItemEndToEnd(t *testing.T) {
 			}
 			deliver()
 			told := systemMessages(t, db, conv.ID)
-			want := aftersales.CaseMessage(rec.Ref, aftersales.Case{Kind: rec.Kind, State: rec.State, ReturnTracking: rec.ReturnTracking,
-				RefundLimit: rec.ApprovedCents, Refunded: rec.RefundedCents}).ZH
+			c := aftersales.Case{Kind: rec.Kind, State: rec.State, ReturnTracking: rec.ReturnTracking, RefundLimit: rec.ApprovedCents, Refunded: rec.RefundedCents}
+			if rec.State == aftersales.StateAwaitingReturnShipment {
+				// The customer is told the return-shipment deadline (policy: 7 days), and it is queued.
+				if rec.ReturnDueAt == nil || rec.ReturnDueAt.Sub(time.Now()) < 6*24*time.Hour || rec.ReturnDueAt.Sub(time.Now()) > 9*24*time.Hour {
+					t.Fatalf("return deadline %v, want about 7 days ahead", rec.ReturnDueAt)
+				}
+				c.ReturnDueAt = *rec.ReturnDueAt
+				var queued int
+				db.QueryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE unique_key IN (?, ?) AND status = 'queued'`,
+					fmt.Sprintf("%s:%d", aftersales.ReturnReminderJob, rec.ID), fmt.Sprintf("%s:%d", aftersales.ReturnExpiryJob, rec.ID)).Scan(&queued)
+				if queued != 2 {
+					t.Fatalf("%d deadline jobs queued, want the reminder and the expiry", queued)
+				}
+			}
+			want := aftersales.CaseMessage(rec.Ref, c).ZH
 			if len(told) != before+1 || told[len(told)-1] != want {
 				t.Fatalf("after %v the customer was told %q, want one new message %q", st.body["event"], told[before:], want)
 			}
@@ -223,29 +249,63 @@ func TestVIPDamagedItemEndToEnd(t *testing.T) {
 			t.Fatalf("resolved ticket %+v", tk)
 		}
 		deliver()
-		if told := systemMessages(t, db, conv.ID); told[len(told)-1] != ticket.StatusMessage(tk.Ref, ticket.StatusResolved).ZH {
-			t.Fatalf("resolution not told: %q", told[len(told)-1])
+		told = systemMessages(t, db, conv.ID)
+		if len(told) < 2 || told[len(told)-2] != ticket.StatusMessage(tk.Ref, ticket.StatusResolved).ZH {
+			t.Fatalf("resolution not told: %q", told)
 		}
 
-		// CSAT through the signed link, with no staff credentials.
-		var link ticket.CSATLink
-		env.JSON(t, auth.RoleAgent, "POST", fmt.Sprintf("/api/v1/tickets/%d/csat-link", tk.ID), nil, 201, &link)
+		// Resolving asked the customer, in their conversation and language, for a rating: a card
+		// carrying a signed token, which the widget answers without signing in.
+		var card struct {
+			ContentType string `json:"content_type"`
+			Body        string `json:"body"`
+			Payload     struct {
+				Type      string `json:"type"`
+				Token     string `json:"token"`
+				TicketID  int64  `json:"ticket_id"`
+				TicketRef string `json:"ticket_ref"`
+			} `json:"payload"`
+		}
+		var payload string
+		if err := db.QueryRow(ctx, `SELECT content_type, body, payload FROM messages WHERE conversation_id = ? AND sender_kind = 'system' ORDER BY id DESC LIMIT 1`, conv.ID).
+			Scan(&card.ContentType, &card.Body, &payload); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(payload), &card.Payload); err != nil {
+			t.Fatal(err)
+		}
+		if card.ContentType != "card" || card.Body != ticket.CSATRequestMessage(tk.Ref).ZH || card.Payload.Type != "csat" ||
+			card.Payload.TicketID != tk.ID || card.Payload.TicketRef != tk.Ref || card.Payload.Token == "" {
+			t.Fatalf("rating card %+v %s", card, payload)
+		}
+		path := "/api/v1/csat/" + card.Payload.Token
 		var inv ticket.CSATInvitation
-		env.JSON(t, "", "GET", link.Path, nil, 200, &inv)
+		env.JSON(t, "", "GET", path, nil, 200, &inv)
 		if inv.TicketRef != tk.Ref || !inv.CanRate || inv.Rated {
 			t.Fatalf("invitation %+v", inv)
 		}
-		tampered := link.Path[:len(link.Path)-2] + "xx"
+		tampered := path[:len(path)-2] + "xx"
 		if status, raw := env.Do(t, "", "POST", tampered, map[string]any{"score": 5}); status != http.StatusNotFound || apptest.ErrorCode(raw) != "csat_link_invalid" {
 			t.Fatalf("tampered link: %d %s", status, raw)
 		}
-		env.JSON(t, "", "POST", link.Path, map[string]any{"score": 5, "comment": "处理很快，谢谢"}, 201, nil)
-		if status, raw := env.Do(t, "", "POST", link.Path, map[string]any{"score": 4}); status != http.StatusConflict || apptest.ErrorCode(raw) != "csat_already_given" {
+		env.JSON(t, "", "POST", path, map[string]any{"score": 5, "comment": "处理很快，谢谢"}, 201, nil)
+		if status, raw := env.Do(t, "", "POST", path, map[string]any{"score": 4}); status != http.StatusConflict || apptest.ErrorCode(raw) != "csat_already_given" {
 			t.Fatalf("second rating: %d %s", status, raw)
 		}
-		env.JSON(t, "", "GET", link.Path, nil, 200, &inv)
+		env.JSON(t, "", "GET", path, nil, 200, &inv)
 		if !inv.Rated || inv.Score != 5 || inv.CanRate {
 			t.Fatalf("invitation after rating %+v", inv)
+		}
+		// The answer is confirmed in the conversation.
+		deliver()
+		if told := systemMessages(t, db, conv.ID); told[len(told)-1] != ticket.CSATThanksMessage(tk.Ref, 5).ZH {
+			t.Fatalf("rating not confirmed to the customer: %q", told[len(told)-1])
+		}
+		// Reopened by the customer and resolved again: the customer is not asked a second time.
+		var asked int
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE ticket_id = ? AND kind = ?`, tk.ID, ticket.CSATRequestKind).Scan(&asked)
+		if asked != 1 {
+			t.Fatalf("asked to rate %d times", asked)
 		}
 
 		// Results by agent, team, category and tier (supervisors read reports).

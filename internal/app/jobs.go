@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"kefu/internal/jobs"
+	"kefu/internal/media"
 	"kefu/internal/nlu"
 	"kefu/internal/notify"
+	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 	"kefu/internal/webhook"
 )
@@ -26,6 +28,8 @@ const (
 func (a *App) registerJobs() {
 	a.Webhooks.Register(a.Jobs, 5*time.Second)
 	a.Notify.Register(a.Jobs, 2*time.Second)
+	recordsearch.Register(a.Jobs, a.DB, 10*time.Second) // agents' search index catch-up (rows written in bulk or before 0500)
+	a.Aftersales.Register(a.Jobs)                       // return-shipment reminders and expiries
 	a.Jobs.Handle(SLASweepJob, func(ctx context.Context, j *jobs.Job) error {
 		if _, err := a.Tickets.SweepSLA(ctx); err != nil {
 			return err
@@ -58,6 +62,17 @@ func (a *App) registerJobs() {
 		j.RunAgainAt(a.Jobs.Now().Add(24 * time.Hour))
 		return nil
 	})
+	a.Jobs.Handle(media.SweepJob, func(ctx context.Context, j *jobs.Job) error {
+		n, err := a.Media.RemoveUnreferenced(ctx, time.Hour)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.Log.Info("removed stored files no attachment refers to", "files", n)
+		}
+		j.RunAgainAt(a.Jobs.Now().Add(time.Hour))
+		return nil
+	})
 	a.Jobs.Handle(AutoCloseJob, func(ctx context.Context, j *jobs.Job) error {
 		if _, err := a.Tickets.AutoClose(ctx, 0); err != nil {
 			return err
@@ -75,7 +90,10 @@ func ScheduleRecurringJobs(ctx context.Context, db store.Querier) error {
 	if err := notify.Start(ctx, db); err != nil {
 		return err
 	}
-	for _, kind := range []string{SLASweepJob, AutoCloseJob, NightlyJob} {
+	if err := recordsearch.Start(ctx, db); err != nil {
+		return err
+	}
+	for _, kind := range []string{SLASweepJob, AutoCloseJob, NightlyJob, media.SweepJob} {
 		if err := jobs.Enqueue(ctx, db, kind, nil, jobs.Options{UniqueKey: kind}); err != nil {
 			return err
 		}

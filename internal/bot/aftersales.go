@@ -186,7 +186,7 @@ func (tn *turn) aftersales() error {
 		}
 	}
 	c, err := tn.b.Cases.OpenCase(tn.ctx, CaseRequest{ConversationID: tn.in.ConversationID, CustomerID: tn.in.Customer.ID, OrderID: o.ID,
-		Kind: kind, Reason: reason, ReasonText: clip(tn.in.Text, 500), Evidence: st.Evidence, Items: items, Decision: decision, RequestedCents: int64(decision.Amount)})
+		Kind: kind, Reason: reason, ReasonText: clip(tn.in.Text, 500), Evidence: st.Evidence, Items: items, Decision: decision, RequestedCents: int64(decision.Amount), Lang: tn.lang})
 	if err != nil {
 		return err
 	}

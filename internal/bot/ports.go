@@ -119,6 +119,7 @@ type CaseRequest struct {
 	Items          []aftersales.CaseItem // the order lines (and quantities) the request is about; empty = the whole order
 	Decision       aftersales.Decision
 	RequestedCents int64
+	Lang           string // the language the customer is writing in: case updates follow it
 }
 
 // CaseResult is the opened case.

@@ -112,6 +112,7 @@ var caseStatusNames = map[string][2]string{
 	"reshipped": {"新商品已发出", "replacement shipped"}, "repairing": {"维修中", "being repaired"},
 	"returned_to_customer": {"已寄回给您", "sent back to you"}, "cancelled": {"已撤销", "withdrawn"},
 	"investigating": {"处理中", "being investigated"}, "resolved": {"已解决", "resolved"}, "open": {"已受理", "open"},
+	"return_in_transit": {"退货运输中", "on its way back to us"}, "expired": {"已超过寄回期限", "expired: not shipped back in time"},
 }
 
 func named(m map[string][2]string, lang, key string) string {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,7 +30,23 @@ type Config struct {
 	LogLevel      slog.Level // KEFU_LOG_LEVEL: debug, info, warn, error
 	MaxBodyBytes  int64      // KEFU_MAX_BODY_BYTES: request body limit for JSON APIs
 	SecureCookies bool       // KEFU_SECURE_COOKIES: mark session cookies Secure (behind HTTPS)
+	Media         MediaTools // KEFU_OCR_*, KEFU_STT_*, KEFU_FFMPEG_CMD, KEFU_MEDIA_TIMEOUT (media.go)
+	// PublicURL is where customers reach kefu (KEFU_PUBLIC_URL, e.g. https://help.example.com):
+	// links in e-mails (the satisfaction link) are built on it.
+	PublicURL string
+	SMTP      SMTP
 }
+
+// SMTP is the outgoing mail server customers' e-mail updates go through; Addr empty = no e-mail.
+type SMTP struct {
+	Addr     string // KEFU_SMTP_ADDR host:port (587 submission; STARTTLS is used whenever offered)
+	User     string // KEFU_SMTP_USER (optional; with KEFU_SMTP_PASSWORD, PLAIN auth, only over TLS or to localhost)
+	Password string // KEFU_SMTP_PASSWORD
+	From     string // KEFU_SMTP_FROM: the sender, e.g. "Shop Support <support@example.com>"
+}
+
+// Enabled reports whether e-mail is configured.
+func (s SMTP) Enabled() bool { return s.Addr != "" }
 
 // Env abstracts os.Getenv so tests can pass a map.
 type Env func(string) string
@@ -103,7 +121,43 @@ func Load(env Env) (*Config, error) {
 		}
 		c.SecureCookies = b
 	}
+	errs = append(errs, c.loadMail(env, get)...)
+	errs = append(errs, c.loadMedia(env, get)...)
 	return c, errors.Join(errs...)
+}
+
+// loadMail reads the public URL and the SMTP server, checking they make sense together: a
+// half-configured mail server would fail on the first customer update instead of at start.
+func (c *Config) loadMail(env Env, get func(k, def string) string) []error {
+	var errs []error
+	c.PublicURL = strings.TrimRight(get("KEFU_PUBLIC_URL", ""), "/")
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, &FieldError{"KEFU_PUBLIC_URL", fmt.Sprintf("%q is not an http(s) address such as https://help.example.com", c.PublicURL)})
+		}
+	}
+	c.SMTP = SMTP{Addr: get("KEFU_SMTP_ADDR", ""), User: get("KEFU_SMTP_USER", ""), Password: env("KEFU_SMTP_PASSWORD"), From: get("KEFU_SMTP_FROM", "")}
+	m := c.SMTP
+	if m.Addr == "" {
+		if m.User != "" || m.Password != "" || m.From != "" {
+			errs = append(errs, &FieldError{"KEFU_SMTP_ADDR", "is required when other KEFU_SMTP_* variables are set"})
+		}
+		return errs
+	}
+	if host, port, err := net.SplitHostPort(m.Addr); err != nil || host == "" || port == "" {
+		errs = append(errs, &FieldError{"KEFU_SMTP_ADDR", fmt.Sprintf("%q is not host:port (e.g. smtp.example.com:587)", m.Addr)})
+	}
+	if a, err := mail.ParseAddress(m.From); m.From == "" || err != nil || strings.ContainsAny(a.Address, "\r\n") {
+		errs = append(errs, &FieldError{"KEFU_SMTP_FROM", fmt.Sprintf("%q is not a sender address (e.g. \"Support <support@example.com>\")", m.From)})
+	}
+	if c.PublicURL == "" {
+		errs = append(errs, &FieldError{"KEFU_PUBLIC_URL", "is required with KEFU_SMTP_ADDR: e-mailed satisfaction links point at it"})
+	}
+	if (m.User == "") != (m.Password == "") {
+		errs = append(errs, &FieldError{"KEFU_SMTP_USER/KEFU_SMTP_PASSWORD", "set both or neither"})
+	}
+	return errs
 }
 
 func parseSecret(v string) ([]byte, error) {

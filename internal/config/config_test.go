@@ -62,3 +62,35 @@ func TestEnsureSecretCreatesOnceAndReuses(t *testing.T) {
 		t.Fatalf("second EnsureSecret changed the key: created=%v err=%v", created, err)
 	}
 }
+
+func TestMailSettings(t *testing.T) {
+	c, err := Load(envOf(map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com:587", "KEFU_SMTP_USER": "kefu",
+		"KEFU_SMTP_PASSWORD": "pw", "KEFU_SMTP_FROM": "Shop <support@example.com>", "KEFU_PUBLIC_URL": "https://help.example.com/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SMTP.Enabled() || c.SMTP.From != "Shop <support@example.com>" || c.PublicURL != "https://help.example.com" {
+		t.Fatalf("mail settings: %+v %q", c.SMTP, c.PublicURL)
+	}
+	if c, _ := Load(envOf(nil)); c.SMTP.Enabled() {
+		t.Fatal("e-mail must be off by default")
+	}
+	bad := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"KEFU_SMTP_FROM": "a@b.c"}, "KEFU_SMTP_ADDR"},
+		{map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com", "KEFU_SMTP_FROM": "a@b.c"}, "KEFU_SMTP_ADDR"},
+		{map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com:25"}, "KEFU_SMTP_FROM"},
+		{map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com:25", "KEFU_SMTP_FROM": "a@b.c"}, "KEFU_PUBLIC_URL"},
+		{map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com:25", "KEFU_SMTP_FROM": "not an address"}, "KEFU_SMTP_FROM"},
+		{map[string]string{"KEFU_SMTP_ADDR": "smtp.example.com:25", "KEFU_SMTP_FROM": "a@b.c", "KEFU_SMTP_USER": "u"}, "KEFU_SMTP_USER/KEFU_SMTP_PASSWORD"},
+		{map[string]string{"KEFU_PUBLIC_URL": "help.example.com"}, "KEFU_PUBLIC_URL"},
+		{map[string]string{"KEFU_PUBLIC_URL": "ftp://help.example.com"}, "KEFU_PUBLIC_URL"},
+	}
+	for _, c := range bad {
+		if _, err := Load(envOf(c.env)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("env %v: error %v, want mention of %s", c.env, err, c.want)
+		}
+	}
+}

@@ -93,10 +93,29 @@ func ScaleWithSummary(ctx context.Context, a *app.App, n int, opts Options) (*Sc
 		return nil, err
 	}
 	sum.Tickets, sum.Rows = len(convs), sum.Rows+rows
+	// Planner statistics for the new rows: without them the first queries after a bulk load
+	// (before autovacuum notices) plan as if the tables were still small and scan them.
+	if err := analyze(ctx, a.DB); err != nil {
+		return nil, err
+	}
 	sum.Elapsed = time.Since(start)
 	opts.say("scale: %d orders, %d conversations (%d messages), %d tickets: %d rows in %s, %.0f rows/s",
 		sum.Orders, sum.Conversations, sum.Messages, sum.Tickets, sum.Rows, sum.Elapsed.Round(time.Millisecond), sum.RowsPerSecond())
 	return sum, nil
+}
+
+// analyze refreshes the query planner's statistics. SQLite samples (analysis_limit) rather than
+// reading every index of a multi-gigabyte file.
+func analyze(ctx context.Context, db *store.DB) error {
+	return db.Tx(ctx, func(tx *store.Tx) error { // one connection: the pragma is per connection
+		if db.Dialect() == store.SQLite {
+			if _, err := tx.Exec(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `ANALYZE`)
+		return err
+	})
 }
 
 // world is what synthetic records are built from: the loaded store read back, and content.
@@ -696,6 +715,22 @@ func (w *world) slaClocks(p sla.Policy, created time.Time, responded, paused, re
 		string(t.Resolution.StateAt(w.now, p.WarnBefore(time.Duration(p.Resolution)), h)), updated}
 }
 
+// slaRiskAt is tickets.sla_risk_at for a ticket_sla row from slaClocks: the earliest warning
+// instant of a clock still running, as the ticket service stores it (nil when none runs).
+func slaRiskAt(slaRow []any) any {
+	var at any
+	for _, c := range [][2]int{{2, 4}, {3, 5}} { // (warn_at, state) of first response, resolution
+		warn, ok := slaRow[c[0]].(time.Time)
+		switch sla.State(slaRow[c[1]].(string)) {
+		case sla.StateRunning, sla.StateWarning, sla.StateBreached:
+			if ok && (at == nil || warn.Before(at.(time.Time))) {
+				at = warn
+			}
+		}
+	}
+	return at
+}
+
 type ticketChunk struct {
 	offset  int
 	tickets []ticketPlan
@@ -789,6 +824,7 @@ func (w *world) scaleTickets(ctx context.Context, db *store.DB, convs []convRef,
 			breached := (responded != nil && responded.After(frDue)) || (resolved != nil && resolved.After(resDue)) ||
 				(resolved == nil && w.now.After(resDue))
 			slaRow := w.slaClocks(policy, created, responded, paused, resolved, updated)
+			riskAt := slaRiskAt(slaRow)
 			source := "agent"
 			if c.handoff {
 				source = "bot_handoff"
@@ -805,7 +841,7 @@ func (w *world) scaleTickets(ctx context.Context, db *store.DB, convs []convRef,
 			}
 			summary := toJSON(map[string]string{"intent": sit.Intent, "situation": sit.Key, "lang": b.lang})
 			tp := ticketPlan{sla: slaRow, row: []any{subject, c.opening, ticketType(cat), source, string(cat), prio, status, b.id, orderID,
-				c.id, assignee, team, `["synthetic"]`, summary, frDue, resDue, responded, paused, breached, created, updated, resolved, closed}}
+				c.id, assignee, team, `["synthetic"]`, summary, frDue, resDue, responded, paused, breached, riskAt, created, updated, resolved, closed}}
 			actor := "system"
 			if source == "bot_handoff" {
 				actor = "bot"
@@ -825,7 +861,7 @@ func (w *world) scaleTickets(ctx context.Context, db *store.DB, convs []convRef,
 		}
 		ti := newInserter(tx, "tickets", "id", "subject", "description", "type", "source", "category", "priority", "status", "customer_id", "order_id",
 			"conversation_id", "assignee_id", "team_id", "tags", "summary", "first_response_due_at", "resolution_due_at", "first_responded_at",
-			"sla_paused_at", "sla_breached", "created_at", "updated_at", "resolved_at", "closed_at")
+			"sla_paused_at", "sla_breached", "sla_risk_at", "created_at", "updated_at", "resolved_at", "closed_at")
 		ei := newInserter(tx, "ticket_events", "ticket_id", "at", "actor_kind", "actor_id", "kind", "field", "before_value", "after_value").after(ti)
 		si := newInserter(tx, "ticket_sla", "ticket_id", "policy", "clocks", "first_response_warn_at", "resolution_warn_at",
 			"first_response_state", "resolution_state", "updated_at").after(ti)

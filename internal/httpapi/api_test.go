@@ -190,6 +190,13 @@ func TestBadRequestsGetStableCodes(t *testing.T) {
 			{"PUT", "/api/v1/customers", `{}`, 405, "method_not_allowed"},
 			{"GET", "/api/v1/no-such-thing", nil, 404, "route_not_found"},
 			{"POST", "/api/v1/auth/login", `{"email":"admin@test.kefu","password":"wrong"}`, 401, "invalid_credentials"},
+			// The console's admin endpoints (teams, users, tokens, NLU examples, widget settings).
+			{"PATCH", "/api/v1/users/abc", `{}`, 400, "invalid_id"},
+			{"PATCH", "/api/v1/users/1", `{"disabled":"yes"}`, 400, "invalid_field"},
+			{"PUT", "/api/v1/teams/1", `{"name":"x","members":[{"user_id":"7"}]}`, 400, "invalid_field"},
+			{"DELETE", "/api/v1/api-tokens/0", nil, 400, "invalid_id"},
+			{"GET", "/api/v1/nlu/examples?intent=order_status&limit=500", nil, 400, "invalid_field"},
+			{"PUT", "/api/v1/settings/widget", `{"color":"#12345g"}`, 400, "invalid_field"},
 		}
 		for _, c := range cases {
 			status, raw := env.Do(t, auth.RoleAdmin, c.method, c.path, c.body)

@@ -27,7 +27,7 @@ func (s *Server) aftersalesRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/aftersales/cases/{id}", Perm: auth.PermAftersalesRead, Handler: s.getCase, Tag: "aftersales", Summary: "Get a case with the policy decision (rule id and trace), its history and the events the agent may apply", Response: caseDetail{}},
 		{Method: "POST", Path: "/api/v1/aftersales/cases/{id}/events", Perm: auth.PermAftersalesWrite, Handler: s.caseEvent, Tag: "aftersales", Summary: "Move a case: approve, reject (note), request_return, ship_return (tracking number), receive, pass_inspection, fail_inspection, refund (amount), reship, start_repair, return_to_customer, investigate, resolve, close… (409 with the reason when not allowed)", Body: caseEventBody{}, Response: aftersales.Record{}},
 		{Method: "GET", Path: "/api/v1/aftersales/policy", Perm: auth.PermAftersalesRead, Handler: s.getAftersalesPolicy, Tag: "aftersales", Summary: "The shop's after-sales policy per customer tier", Response: aftersales.Policy{}},
-		{Method: "PUT", Path: "/api/v1/aftersales/policy", Perm: auth.PermSettingsWrite, Handler: s.putAftersalesPolicy, Tag: "aftersales", Summary: "Replace the after-sales policy (validated; unknown fields are refused)", Body: aftersales.Policy{}, Response: aftersales.Policy{}},
+		{Method: "PUT", Path: "/api/v1/aftersales/policy", Perm: auth.PermPoliciesWrite, Handler: s.putAftersalesPolicy, Tag: "aftersales", Summary: "Replace the after-sales policy (validated; unknown fields are refused)", Body: aftersales.Policy{}, Response: aftersales.Policy{}},
 	}
 }
 

@@ -18,9 +18,14 @@ func (s *Server) conversationRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/conversations", Perm: auth.PermConversations, Handler: s.listConversations, Tag: "conversations", Summary: "List conversations",
 			Query: append(pageParams("id, created_at, updated_at, last_message_at"), Param{Name: "status", Type: "string", Enum: conversation.Statuses},
-				Param{Name: "handled_by", Type: "string", Enum: conversation.HandledBy}, Param{Name: "assignee_id", Type: "integer"},
-				Param{Name: "team_id", Type: "integer"}, Param{Name: "customer_id", Type: "integer"}),
+				Param{Name: "handled_by", Type: "string", Enum: conversation.HandledBy},
+				Param{Name: "assignee_id", Type: "string", Description: `an agent id, or "unassigned" for conversations no agent owns`},
+				Param{Name: "team_id", Type: "string", Description: `a team id, or "mine" for the teams you belong to`}, Param{Name: "customer_id", Type: "integer"}),
 			Response: listResponse[conversation.Conversation]{}},
+		{Method: "GET", Path: "/api/v1/conversations/counts", Perm: auth.PermConversations, Handler: s.conversationCounts, Tag: "conversations",
+			Summary:  "How many conversations each workspace queue holds (needs a person, mine, my teams, unassigned, bot-handled); each count stops at cap (1000), meaning \"cap or more\"",
+			Query:    []Param{{Name: "status", Type: "string", Enum: conversation.Statuses, Description: "count only conversations of this status (default: any)"}},
+			Response: conversation.QueueCounts{}},
 		{Method: "POST", Path: "/api/v1/conversations", Perm: auth.PermConversationsW, Handler: s.createConversation, Tag: "conversations", Summary: "Start a conversation with a customer (server-side integrations)",
 			Body: conversation.NewConversation{}, Response: conversation.Conversation{}, Status: http.StatusCreated},
 		{Method: "GET", Path: "/api/v1/conversations/{id}", Perm: auth.PermConversations, Handler: s.getConversation, Tag: "conversations", Summary: "Get a conversation with its read receipts", Response: conversation.Conversation{}},
@@ -60,10 +65,13 @@ type messagesResponse[T any] struct {
 
 type postMessageRequest struct {
 	Body        string `json:"body"`
-	ContentType string `json:"content_type"` // text (default) or card
+	ContentType string `json:"content_type"` // text (default), card, or image / voice with attachment_ids
 	Payload     any    `json:"payload"`
-	Internal    bool   `json:"internal"`      // an internal note, never shown to the customer
-	ClientMsgID string `json:"client_msg_id"` // idempotency key: resending returns the stored message
+	// AttachmentIDs are the uploads an image or voice message carries
+	// (POST /api/v1/conversations/{id}/attachments first).
+	AttachmentIDs []int64 `json:"attachment_ids"`
+	Internal      bool    `json:"internal"`      // an internal note, never shown to the customer
+	ClientMsgID   string  `json:"client_msg_id"` // idempotency key: resending returns the stored message
 	// Sender is "agent" (default: you) or "customer" for a shop server relaying what its
 	// customer wrote in the shop's own app.
 	Sender string `json:"sender"`
@@ -86,6 +94,10 @@ type widgetStartRequest struct {
 type widgetPostRequest struct {
 	Body        string `json:"body"`
 	ClientMsgID string `json:"client_msg_id"`
+	// ContentType is text (default), image or voice; image and voice name their uploads
+	// (POST /api/v1/widget/conversations/{id}/attachments) in AttachmentIDs.
+	ContentType   string  `json:"content_type"`
+	AttachmentIDs []int64 `json:"attachment_ids"`
 }
 
 type identitySecretResponse struct {
@@ -106,16 +118,37 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if f.HandledBy, err = queryEnum(r, "handled_by", conversation.HandledBy...); err != nil {
 		return err
 	}
-	for name, dst := range map[string]*int64{"assignee_id": &f.AssigneeID, "team_id": &f.TeamID, "customer_id": &f.CustomerID} {
-		if *dst, err = queryID(r, name); err != nil {
-			return err
-		}
+	if r.URL.Query().Get("assignee_id") == "unassigned" {
+		f.Unassigned = true
+	} else if f.AssigneeID, err = queryID(r, "assignee_id"); err != nil {
+		return apperr.Invalid("assignee_id", `must be an agent id or "unassigned"`)
+	}
+	if r.URL.Query().Get("team_id") == "mine" {
+		f.MemberOf = principal(r).User.ID
+	} else if f.TeamID, err = queryID(r, "team_id"); err != nil {
+		return apperr.Invalid("team_id", `must be a team id or "mine"`)
+	}
+	if f.CustomerID, err = queryID(r, "customer_id"); err != nil {
+		return err
 	}
 	items, err := s.Services.Conversations.List(r.Context(), f, page)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, pageOf(items, page))
+	return nil
+}
+
+func (s *Server) conversationCounts(w http.ResponseWriter, r *http.Request) error {
+	status, err := queryEnum(r, "status", conversation.Statuses...)
+	if err != nil {
+		return err
+	}
+	counts, err := s.Services.Conversations.CountQueues(r.Context(), principal(r).User.ID, status)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, counts)
 	return nil
 }
 
@@ -222,7 +255,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	nm := conversation.NewMessage{ConversationID: id, ContentType: in.ContentType, Body: in.Body, Payload: in.Payload, Internal: in.Internal, ClientMsgID: in.ClientMsgID}
+	nm := conversation.NewMessage{ConversationID: id, ContentType: in.ContentType, Body: in.Body, Payload: in.Payload, Internal: in.Internal, ClientMsgID: in.ClientMsgID,
+		AttachmentIDs: in.AttachmentIDs}
 	switch in.Sender {
 	case "", "agent":
 		nm.SenderKind, nm.SenderID = "agent", p.User.ID
@@ -394,7 +428,16 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return apperr.New(http.StatusTooManyRequests, "rate_limited", "too many messages; slow down")
 	}
-	m, dup, err := s.Services.Conversations.Post(r.Context(), conversation.NewMessage{ConversationID: id, SenderKind: "customer", Body: in.Body, ClientMsgID: in.ClientMsgID})
+	switch in.ContentType {
+	case "", "text", "image", "voice":
+	default:
+		return apperr.Invalid("content_type", "must be text, image or voice")
+	}
+	if (in.ContentType == "image" || in.ContentType == "voice") && len(in.AttachmentIDs) == 0 {
+		return apperr.Invalid("attachment_ids", "an image or voice message names its upload: POST the file to /api/v1/widget/conversations/{id}/attachments first, then send its id")
+	}
+	m, dup, err := s.Services.Conversations.Post(r.Context(), conversation.NewMessage{ConversationID: id, SenderKind: "customer", Body: in.Body, ClientMsgID: in.ClientMsgID,
+		ContentType: in.ContentType, AttachmentIDs: in.AttachmentIDs})
 	if err != nil {
 		return err
 	}

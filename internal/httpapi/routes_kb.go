@@ -11,6 +11,7 @@ import (
 	"kefu/internal/apperr"
 	"kefu/internal/auth"
 	"kefu/internal/kb"
+	"kefu/internal/recordsearch"
 )
 
 func init() { routeGroups = append(routeGroups, (*Server).kbRoutes) }
@@ -42,10 +43,14 @@ func (s *Server) kbRoutes() []Route {
 				{Name: "limit", Type: "integer", Description: "1 to 50, default 10"}},
 			Response: kb.SearchResult{}},
 		{Method: "GET", Path: "/api/v1/kb/records", Perm: auth.PermConversations, Handler: s.kbRecords, Tag: "kb",
-			Summary: "Search conversations, messages and tickets by text, customer, order number or phone (matched by keyed hash)",
-			Query: []Param{{Name: "q", Type: "string", Description: "text"}, {Name: "customer_id", Type: "integer"}, {Name: "order", Type: "string", Description: "order number"},
-				{Name: "phone", Type: "string", Description: "exact phone number"}, {Name: "limit", Type: "integer", Description: "per kind, 1 to 100, default 20"}},
-			Response: []kb.RecordHit{}},
+			Summary: "Search conversations, messages and tickets by text, customer, order number or phone (matched by keyed hash), newest first",
+			Query: []Param{{Name: "q", Type: "string", Description: "words (Chinese matched inside longer words: 退款 finds 申请退款流程); at most 500 characters"},
+				{Name: "customer_id", Type: "integer"}, {Name: "conversation_id", Type: "integer"}, {Name: "order", Type: "string", Description: "order number"},
+				{Name: "phone", Type: "string", Description: "exact phone number"}, {Name: "from", Type: "string", Description: "created at or after (RFC 3339)"},
+				{Name: "to", Type: "string", Description: "created before (RFC 3339)"}, {Name: "kind", Type: "string", Enum: recordsearch.Kinds, Description: "one kind only (needed to page)"},
+				{Name: "before", Type: "integer", Description: "with kind: the next cursor of the previous page"},
+				{Name: "limit", Type: "integer", Description: "per kind, 1 to 100, default 20"}},
+			Response: recordsearch.Page{}},
 		{Method: "GET", Path: "/api/v1/kb/suggestions", Perm: auth.PermKBRead, Handler: s.kbSuggestions, Tag: "kb",
 			Summary:  "Top articles for a conversation's latest customer messages (recorded as suggested)",
 			Query:    []Param{{Name: "conversation_id", Type: "integer"}, {Name: "limit", Type: "integer", Description: "1 to 20, default 5"}},
@@ -400,10 +405,25 @@ func (s *Server) kbExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) kbRecords(w http.ResponseWriter, r *http.Request) error {
-	var q kb.RecordQuery
+	var q recordsearch.Query
 	var err error
 	q.Text = strings.ReplaceAll(strings.ToValidUTF8(r.URL.Query().Get("q"), "\uFFFD"), "\x00", " ")
 	if q.CustomerID, err = queryID(r, "customer_id"); err != nil {
+		return err
+	}
+	if q.ConversationID, err = queryID(r, "conversation_id"); err != nil {
+		return err
+	}
+	if q.Before, err = queryID(r, "before"); err != nil {
+		return err
+	}
+	if q.Kind, err = queryEnum(r, "kind", recordsearch.Kinds...); err != nil {
+		return err
+	}
+	if q.From, err = queryTime(r, "from"); err != nil {
+		return err
+	}
+	if q.To, err = queryTime(r, "to"); err != nil {
 		return err
 	}
 	if q.OrderNumber, err = queryText(r, "order", 64); err != nil {
@@ -415,10 +435,10 @@ func (s *Server) kbRecords(w http.ResponseWriter, r *http.Request) error {
 	if q.Limit, err = queryInt(r, "limit", 1, 100, 20); err != nil {
 		return err
 	}
-	hits, err := s.Services.KB.SearchRecords(r.Context(), q)
+	page, err := s.Services.KB.SearchRecords(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, hits)
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }

@@ -20,9 +20,9 @@ func (s *Server) ticketRoutes() []Route {
 				Param{Name: "status", Type: "string", Enum: statuses}, Param{Name: "priority", Type: "string", Enum: priorities},
 				Param{Name: "category", Type: "string", Enum: categories}, Param{Name: "team_id", Type: "integer"},
 				Param{Name: "assignee_id", Type: "string", Description: `an agent id, or "unassigned" for the queue`},
-				Param{Name: "customer_id", Type: "integer"}, Param{Name: "order_id", Type: "integer"},
+				Param{Name: "customer_id", Type: "integer"}, Param{Name: "order_id", Type: "integer"}, Param{Name: "conversation_id", Type: "integer"},
 				Param{Name: "sla_at_risk", Type: "boolean", Description: "open tickets past an SLA warning or breached"},
-				Param{Name: "breached", Type: "boolean"}, Param{Name: "q", Type: "string", Description: "a reference (T-1024) or words of the subject"}),
+				Param{Name: "breached", Type: "boolean"}, Param{Name: "open", Type: "boolean", Description: "only tickets still being worked (new, open, pending, on hold): the mine and team queues"}, Param{Name: "q", Type: "string", Description: "a reference (T-1024) or words of the subject"}),
 			Response: listResponse[*ticket.Ticket]{}},
 		{Method: "POST", Path: "/api/v1/tickets", Perm: auth.PermTicketsWrite, Handler: s.createTicket, Tag: "tickets", Summary: "Create a ticket (a shop's own form through the API, or an agent): classified, prioritised with reasons, under SLA, assigned", Body: ticket.CreateInput{}, Response: ticket.Ticket{}, Status: http.StatusCreated},
 		{Method: "GET", Path: "/api/v1/tickets/{id}", Perm: auth.PermTicketsRead, Handler: s.getTicket, Tag: "tickets", Summary: "Get a ticket with its SLA clocks, full event history and the moves the caller may make", Response: ticketDetail{}},
@@ -36,6 +36,8 @@ func (s *Server) ticketRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/tickets/{id}/csat", Perm: auth.PermTicketsWrite, Handler: s.recordTicketCSAT, Tag: "tickets", Summary: "Record the customer's satisfaction rating (1–5) given to the agent; a low score opens a supervisor follow-up", Body: csatBody{}, Response: ticket.CSATResult{}, Status: http.StatusCreated},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/csat-link", Perm: auth.PermTicketsWrite, Handler: s.newCSATLink, Tag: "tickets", Summary: "Sign a link (valid 7 days) the customer can use to rate the ticket without signing in", Response: ticket.CSATLink{}, Status: http.StatusCreated},
 		{Method: "GET", Path: "/api/v1/csat/{token}", Public: true, Handler: s.csatInvitation, Tag: "csat", Summary: "What a signed satisfaction link is for (public; the token is the credential)", Response: ticket.CSATInvitation{}},
+		{Method: "GET", Path: "/csat/{token}", Public: true, Handler: s.csatPageGet, Tag: "csat", Summary: "The HTML rating page e-mailed links open (public; the token is the credential)", Raw: true},
+		{Method: "POST", Path: "/csat/{token}", Public: true, Handler: s.csatPagePost, Tag: "csat", Summary: "Rate from the HTML page (form fields score, comment)", Raw: true},
 		{Method: "POST", Path: "/api/v1/csat/{token}", Public: true, Handler: s.csatByLink, Tag: "csat", Summary: "Rate a ticket through a signed link (public; once per ticket)", Body: csatBody{}, Response: csatThanks{}, Status: http.StatusCreated},
 		{Method: "GET", Path: "/api/v1/csat-results", Perm: auth.PermReportsRead, Handler: s.csatResults, Tag: "csat", Summary: "Satisfaction by agent, team, category or customer tier",
 			Query:    []Param{{Name: "by", Type: "string", Enum: ticket.CSATDimensions}, {Name: "since", Type: "string", Description: "RFC 3339 time; default: all"}},
@@ -47,13 +49,13 @@ func (s *Server) ticketRoutes() []Route {
 		{Method: "DELETE", Path: "/api/v1/macros/{id}", Perm: auth.PermTicketsWrite, Handler: s.deleteMacro, Tag: "macros", Summary: "Delete a macro", Status: http.StatusNoContent},
 
 		{Method: "GET", Path: "/api/v1/settings/sla-policies", Perm: auth.PermTicketsRead, Handler: s.getSLAPolicies, Tag: "settings", Summary: "SLA policies: first-response and resolution targets by priority and tier", Response: sla.PolicySet{}},
-		{Method: "PUT", Path: "/api/v1/settings/sla-policies", Perm: auth.PermSettingsWrite, Handler: s.putSLAPolicies, Tag: "settings", Summary: "Replace the SLA policies (validated; applies to new clocks)", Body: sla.PolicySet{}, Response: sla.PolicySet{}},
+		{Method: "PUT", Path: "/api/v1/settings/sla-policies", Perm: auth.PermPoliciesWrite, Handler: s.putSLAPolicies, Tag: "settings", Summary: "Replace the SLA policies (validated; applies to new clocks)", Body: sla.PolicySet{}, Response: sla.PolicySet{}},
 		{Method: "GET", Path: "/api/v1/settings/business-hours", Perm: auth.PermTicketsRead, Handler: s.getBusinessHours, Tag: "settings", Summary: "Default business hours and holiday calendar SLA deadlines are counted in", Response: sla.BusinessHours{}},
-		{Method: "PUT", Path: "/api/v1/settings/business-hours", Perm: auth.PermSettingsWrite, Handler: s.putBusinessHours, Tag: "settings", Summary: "Replace the default business hours (validated)", Body: sla.BusinessHours{}, Response: sla.BusinessHours{}},
+		{Method: "PUT", Path: "/api/v1/settings/business-hours", Perm: auth.PermPoliciesWrite, Handler: s.putBusinessHours, Tag: "settings", Summary: "Replace the default business hours (validated)", Body: sla.BusinessHours{}, Response: sla.BusinessHours{}},
 		{Method: "GET", Path: "/api/v1/teams/{id}/business-hours", Perm: auth.PermTicketsRead, Handler: s.getTeamHours, Tag: "settings", Summary: "A team's business hours (its own, or the default)", Response: sla.BusinessHours{}},
-		{Method: "PUT", Path: "/api/v1/teams/{id}/business-hours", Perm: auth.PermSettingsWrite, Handler: s.putTeamHours, Tag: "settings", Summary: "Give a team its own business hours (validated)", Body: sla.BusinessHours{}, Response: sla.BusinessHours{}},
+		{Method: "PUT", Path: "/api/v1/teams/{id}/business-hours", Perm: auth.PermPoliciesWrite, Handler: s.putTeamHours, Tag: "settings", Summary: "Give a team its own business hours (validated)", Body: sla.BusinessHours{}, Response: sla.BusinessHours{}},
 		{Method: "GET", Path: "/api/v1/settings/priority-rules", Perm: auth.PermTicketsRead, Handler: s.getPriorityRules, Tag: "settings", Summary: "Priority rules: points for intent, sentiment, anger, tier, order value and repeat contacts", Response: ticket.PriorityRules{}},
-		{Method: "PUT", Path: "/api/v1/settings/priority-rules", Perm: auth.PermSettingsWrite, Handler: s.putPriorityRules, Tag: "settings", Summary: "Replace the priority rules (validated)", Body: ticket.PriorityRules{}, Response: ticket.PriorityRules{}},
+		{Method: "PUT", Path: "/api/v1/settings/priority-rules", Perm: auth.PermPoliciesWrite, Handler: s.putPriorityRules, Tag: "settings", Summary: "Replace the priority rules (validated)", Body: ticket.PriorityRules{}, Response: ticket.PriorityRules{}},
 	}
 }
 
@@ -135,7 +137,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Category = ticket.Category(v)
-	for name, dst := range map[string]*int64{"team_id": &f.TeamID, "customer_id": &f.CustomerID, "order_id": &f.OrderID} {
+	for name, dst := range map[string]*int64{"team_id": &f.TeamID, "customer_id": &f.CustomerID, "order_id": &f.OrderID, "conversation_id": &f.ConversationID} {
 		if *dst, err = queryID(r, name); err != nil {
 			return err
 		}
@@ -146,6 +148,9 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("assignee_id", `must be an agent id or "unassigned"`)
 	}
 	if f.SLAAtRisk, err = queryBool(r, "sla_at_risk"); err != nil {
+		return err
+	}
+	if f.Open, err = queryBool(r, "open"); err != nil {
 		return err
 	}
 	if f.Breached, err = queryBool(r, "breached"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
 	"kefu/internal/kb"
+	"kefu/internal/media"
 	"kefu/internal/ticket"
 	"kefu/internal/webhook"
 )
@@ -22,6 +23,7 @@ type Services struct {
 	Tickets       *ticket.Service     // tickets, SLA, macros, CSAT
 	Aftersales    *aftersales.Service // after-sales cases and the tier policy
 	NLU           *NLUServices        // intent corrections, model versions, retraining
+	Media         *media.Service      // customers' photos and voice messages
 }
 
 // routeGroups collects each domain's routes (appended from init in routes_<domain>.go), so

@@ -147,7 +147,7 @@ func TestTicketAPI(t *testing.T) {
 			t.Fatalf("history %v", kinds)
 		}
 
-		// Settings: everyone reads, admins write (validated).
+		// Settings: everyone reads, supervisors and admins write (policies:write; validated).
 		var pol struct {
 			Policies []map[string]any `json:"policies"`
 		}
@@ -155,7 +155,8 @@ func TestTicketAPI(t *testing.T) {
 		if len(pol.Policies) == 0 {
 			t.Fatal("no SLA policies")
 		}
-		env.JSON(t, auth.RoleSupervisor, "PUT", "/api/v1/settings/sla-policies", pol, 403, nil)
+		env.JSON(t, auth.RoleAgent, "PUT", "/api/v1/settings/sla-policies", pol, 403, nil)
+		env.JSON(t, auth.RoleSupervisor, "PUT", "/api/v1/settings/sla-policies", pol, 200, nil)
 		env.JSON(t, auth.RoleAdmin, "PUT", "/api/v1/settings/sla-policies", pol, 200, nil)
 		if status, _ := env.Do(t, auth.RoleAdmin, "PUT", "/api/v1/settings/sla-policies", map[string]any{"policies": []any{}}); status != http.StatusBadRequest {
 			t.Errorf("empty SLA policies accepted: %d", status)
@@ -167,11 +168,15 @@ func TestTicketAPI(t *testing.T) {
 		}
 		var rules map[string]any
 		env.JSON(t, auth.RoleAgent, "GET", "/api/v1/settings/priority-rules", nil, 200, &rules)
-		env.JSON(t, auth.RoleAdmin, "PUT", "/api/v1/settings/priority-rules", rules, 200, nil)
+		env.JSON(t, auth.RoleAgent, "PUT", "/api/v1/settings/priority-rules", rules, 403, nil)
+		env.JSON(t, auth.RoleSupervisor, "PUT", "/api/v1/settings/priority-rules", rules, 200, nil)
+		env.JSON(t, auth.RoleSupervisor, "PUT", fmt.Sprintf("/api/v1/teams/%d/business-hours", team), map[string]any{"time_zone": "Asia/Shanghai",
+			"weekly": map[string]any{"monday": []string{"09:00-20:00"}}}, 200, nil)
 	})
 }
 
-// The after-sales API: the policy is readable by agents, editable by admins, validated; a case
+// The after-sales API: the policy is readable by agents, editable by supervisors and admins
+// (policies:write), validated; a case
 // created by an agent shows the deciding rule.
 func TestAftersalesPolicyAPI(t *testing.T) {
 	env := apptest.Start(t, storetest.OpenSQLite(t))
@@ -180,12 +185,12 @@ func TestAftersalesPolicyAPI(t *testing.T) {
 	if p.For(aftersales.TierVIP).ReturnWindowDays != 30 || p.For(aftersales.TierRegular).PriceProtectionDays != 15 {
 		t.Fatalf("policy %+v", p)
 	}
-	env.JSON(t, auth.RoleSupervisor, "PUT", "/api/v1/aftersales/policy", p, 403, nil)
+	env.JSON(t, auth.RoleAgent, "PUT", "/api/v1/aftersales/policy", p, 403, nil)
 	tp := p.Tiers[aftersales.TierSilver]
 	tp.ReturnWindowDays = 10
 	tp.QualityWindowDays = 10
 	p.Tiers[aftersales.TierSilver] = tp
-	env.JSON(t, auth.RoleAdmin, "PUT", "/api/v1/aftersales/policy", p, 200, &p)
+	env.JSON(t, auth.RoleSupervisor, "PUT", "/api/v1/aftersales/policy", p, 200, &p)
 	if p.For(aftersales.TierSilver).ReturnWindowDays != 10 {
 		t.Fatalf("saved policy %+v", p.For(aftersales.TierSilver))
 	}

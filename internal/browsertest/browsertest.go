@@ -244,7 +244,10 @@ func (p *Page) Wait(what, js string, timeout time.Duration) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.Ctx, timeout+5*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
+	// An expression that throws (an element not rendered yet) counts as "not yet", not as a
+	// failure: the page is still starting.
+	guarded := "(() => { try { return (" + js + ") } catch (e) { return false } })()"
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](guarded, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
 		p.t.Fatalf("waiting for %s (%s): %v", what, short(js), err)
 	}
 }

@@ -11,6 +11,8 @@ let csrfToken = ''
 export function setCsrf(token: string) {
   csrfToken = token
 }
+/** csrf is the session's CSRF token, for the few requests that cannot go through api() (raw bodies). */
+export const csrf = () => csrfToken
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }

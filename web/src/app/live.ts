@@ -14,8 +14,12 @@ export interface Live {
   typing(on: boolean): void
 }
 
-export function follow(conversationId: number, afterId: number, h: LiveHandlers): Live {
-  let lastId = afterId
+/**
+ * agentSocket keeps one agent WebSocket open: it reconnects with jittered exponential backoff
+ * (0.5 s doubling to 30 s) until stopped, and hands every decoded frame to onFrame with the
+ * socket it came on. onDown runs when an open link drops (not after stop).
+ */
+function agentSocket(onFrame: (f: any, sock: WebSocket, connected: () => void) => void, onDown: () => void) {
   let ws: WebSocket | null = null
   let closed = false
   let attempts = 0
@@ -33,20 +37,11 @@ export function follow(conversationId: number, afterId: number, h: LiveHandlers)
       } catch {
         return
       }
-      if (f.type === 'hello') {
-        attempts = 0
-        h.status(true)
-        sock.send(JSON.stringify({ type: 'subscribe', conversation_id: conversationId, after_id: lastId }))
-      } else if ((f.type === 'message' || f.type === 'ack') && f.message && f.message.conversation_id === conversationId) {
-        if (f.message.id > lastId) lastId = f.message.id
-        h.message(f.message)
-      } else if (f.type === 'typing' && f.conversation_id === conversationId && f.sender_kind === 'customer') {
-        h.typing(!!f.typing)
-      }
+      onFrame(f, sock, () => (attempts = 0))
     }
     sock.onclose = () => {
       if (ws !== sock || closed) return
-      h.status(false)
+      onDown()
       attempts++
       const base = Math.min(30000, 500 * 2 ** (attempts - 1))
       timer = setTimeout(open, base / 2 + Math.random() * (base / 2))
@@ -59,8 +54,69 @@ export function follow(conversationId: number, afterId: number, h: LiveHandlers)
       clearTimeout(timer)
       ws?.close()
     },
-    typing(on: boolean) {
-      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'typing', conversation_id: conversationId, typing: on }))
+    send(frame: object) {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame))
     },
   }
+}
+
+export function follow(conversationId: number, afterId: number, h: LiveHandlers): Live {
+  let lastId = afterId
+  const sock = agentSocket(
+    (f, ws, connected) => {
+      if (f.type === 'hello') {
+        connected()
+        h.status(true)
+        ws.send(JSON.stringify({ type: 'subscribe', conversation_id: conversationId, after_id: lastId }))
+      } else if ((f.type === 'message' || f.type === 'ack') && f.message && f.message.conversation_id === conversationId) {
+        if (f.message.id > lastId) lastId = f.message.id
+        h.message(f.message)
+      } else if (f.type === 'typing' && f.conversation_id === conversationId && f.sender_kind === 'customer') {
+        h.typing(!!f.typing)
+      }
+    },
+    () => h.status(false),
+  )
+  return {
+    stop: sock.stop,
+    typing(on: boolean) {
+      sock.send({ type: 'typing', conversation_id: conversationId, typing: on })
+    },
+  }
+}
+
+/** An inbox feed frame (docs/protocol.md): something changed in a conversation, or re-read all. */
+export interface InboxFrame {
+  reason: 'message' | 'updated' | 'resync'
+  conversation_id?: number
+  message_id?: number
+  sender_kind?: string
+}
+
+export interface InboxFeed {
+  stop(): void
+}
+
+/**
+ * followInbox keeps one agent socket subscribed to the inbox feed (subscribe_inbox), with the
+ * same backoff as follow. Changes made before a subscription (while the list was first read, or
+ * while the link was down) are not replayed, so every subscription is announced as a resync
+ * frame: the caller re-reads its list.
+ */
+export function followInbox(h: { frame(f: InboxFrame): void; status(online: boolean): void }): InboxFeed {
+  const sock = agentSocket(
+    (f, ws, connected) => {
+      if (f.type === 'hello') {
+        ws.send(JSON.stringify({ type: 'subscribe_inbox', ref: 'inbox' }))
+      } else if (f.type === 'subscribed' && f.ref === 'inbox') {
+        connected()
+        h.status(true)
+        h.frame({ reason: 'resync' })
+      } else if (f.type === 'inbox' && (f.reason === 'message' || f.reason === 'updated' || f.reason === 'resync')) {
+        h.frame({ reason: f.reason, conversation_id: f.conversation_id, message_id: f.message_id, sender_kind: f.sender_kind })
+      }
+    },
+    () => h.status(false),
+  )
+  return { stop: sock.stop }
 }

@@ -14,8 +14,7 @@ import { Inbox } from './pages/Inbox'
 import { Customers } from './pages/Customers'
 import { Orders } from './pages/Orders'
 import { Products } from './pages/Products'
-import { Users, WidgetSettings } from './pages/Console'
-import { Integrations } from './pages/Integrations'
+import { consoleNav, ConsolePage } from './console/routes'
 import './app.css'
 
 const storage = safeStorage()
@@ -28,11 +27,6 @@ const workspaceNav: NavItem[] = [
   { href: '/customers', label: 'nav.customers', perm: 'customers:read' },
   { href: '/orders', label: 'nav.orders', perm: 'orders:read' },
   { href: '/products', label: 'nav.products', perm: 'products:read' },
-]
-const consoleNav: NavItem[] = [
-  { href: '/console/users', label: 'nav.users', perm: 'users:read' },
-  { href: '/console/widget', label: 'nav.widget' },
-  { href: '/console/integrations', label: 'nav.integrations', perm: 'settings:write' },
 ]
 
 // Which optional APIs does this server offer? The OpenAPI document (public) is the source of
@@ -112,11 +106,7 @@ function Routes({ path, hasConversations }: { path: string; hasConversations: bo
   }, [path])
   let m: Record<string, string> | null
   if (path.startsWith('/console')) {
-    let body
-    if (match('/console/users', path)) body = <Users />
-    else if (match('/console/widget', path)) body = <WidgetSettings />
-    else if (match('/console/integrations', path)) body = <Integrations />
-    else body = <NotFound />
+    const body = <ConsolePage path={path} />
     return (
       <Shell path={path} nav={consoleNav} area="console">
         {body}

@@ -4,6 +4,8 @@ import { money } from '../shared/format'
 import { textOn, type WidgetConfig } from './config'
 import { widgetDicts, type WidgetKey } from './messages'
 import { connect, type CaseCard, type ChatMessage, type OrderCard, type ProductCard, type Status, type Transport } from './transport'
+import { CsatCardView, type CsatFn } from './csat'
+import { firstPhoto, MediaView, photoProblem, PHOTO_TYPES, VoiceRecorder } from './media'
 import { saveVisitor, randomId, type Visitor } from './visitor'
 
 export interface WidgetProps {
@@ -28,6 +30,12 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
   const input = useRef<HTMLTextAreaElement>(null)
   const log = useRef<HTMLDivElement>(null)
   const typingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const [photo, setPhoto] = useState<{ file: File; url: string } | null>(null)
+  const [notice, setNotice] = useState('')
+  const [dragging, setDragging] = useState(false)
+  const fileInput = useRef<HTMLInputElement>(null)
+  // The files of photo and voice messages not yet confirmed, so "retry" can resend them.
+  const outbox = useRef(new Map<string, { kind: 'image' | 'voice'; file: Blob; name: string }>())
   const t: T = translator(widgetDicts, lang)
 
   const setLang = (l: Lang) => {
@@ -104,9 +112,51 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
   }
 
   const retry = (m: ChatMessage) => {
+    const file = outbox.current.get(m.id)
+    if (file) return sendMedia(file.kind, file.file, file.name, m)
     setMessages((ms) => ms.filter((x) => x.id !== m.id))
     send(m.text, m.id)
   }
+
+  // A photo or recording shows at once from a local preview; the server's copy (same client
+  // id) replaces it once uploaded and sent.
+  const sendMedia = (kind: 'image' | 'voice', file: Blob, name: string, again?: ChatMessage) => {
+    const id = again?.id ?? 'c-' + randomId()
+    outbox.current.set(id, { kind, file, name })
+    const m: ChatMessage = again ?? { id, from: 'customer', text: '', at: new Date().toISOString(), media: [{ kind, url: URL.createObjectURL(file) }] }
+    setMessages((ms) => upsert(ms, { ...m, state: 'sending' }))
+    setNotice('')
+    const tr = transport.current
+    const fail = (e?: unknown) => {
+      setMessages((ms) => ms.map((x) => (x.id === id ? { ...x, state: 'failed' } : x)))
+      if (e instanceof Error && e.message) setNotice(t('uploadFailed', { reason: e.message }))
+    }
+    if (!tr) return fail()
+    tr.sendMedia(kind, file, name, id).then(() => {
+      outbox.current.delete(id)
+      setMessages((ms) => ms.map((x) => (x.id === id && x.state ? { ...x, state: undefined } : x)))
+    }, fail)
+  }
+
+  const pickPhoto = (f: File | null) => {
+    if (!f) return
+    const problem = photoProblem(f)
+    if (problem) return setNotice(t(problem))
+    setNotice('')
+    if (photo) URL.revokeObjectURL(photo.url)
+    setPhoto({ file: f, url: URL.createObjectURL(f) })
+  }
+
+  const submit = () => {
+    if (photo) {
+      sendMedia('image', photo.file, photo.file.name || 'photo')
+      setPhoto(null)
+    }
+    if (draft.trim()) send(draft)
+    input.current?.focus()
+  }
+
+  const csat: CsatFn = (token, rating) => (transport.current ? transport.current.csat(token, rating) : Promise.reject(new Error('offline')))
 
   const fg = textOn(config.color)
   const side = config.position
@@ -117,11 +167,25 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
     <div class={`kefu kefu-${side}`} lang={lang} style={`--kefu-brand:${config.color};--kefu-on-brand:${fg}`}>
       {open && (
         <section
-          class="panel"
           id="kefu-panel"
           role="dialog"
           aria-modal="false"
           aria-labelledby="kefu-title"
+          class={dragging ? 'panel dragging' : 'panel'}
+          onDragOver={(e) => {
+            if (!e.dataTransfer?.types.includes('Files')) return
+            e.preventDefault()
+            setDragging(true)
+          }}
+          onDragLeave={(e) => {
+            if (e.target === e.currentTarget) setDragging(false)
+          }}
+          onDrop={(e) => {
+            if (!e.dataTransfer?.files.length) return
+            e.preventDefault()
+            setDragging(false)
+            pickPhoto(firstPhoto(e.dataTransfer.files))
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
               e.stopPropagation()
@@ -149,7 +213,7 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
           <div class="log" ref={log} role="log" aria-live="polite" aria-relevant="additions" tabIndex={0}>
             <Bubble m={{ id: 'greeting', from: 'bot', text: config.greeting[lang], at: '' }} t={t} lang={lang} onQuick={(q) => send(q)} />
             {messages.map((m) => (
-              <Bubble key={m.id} m={m} t={t} lang={lang} onQuick={(q) => send(q)} onRetry={retry} />
+              <Bubble key={m.id} m={m} t={t} lang={lang} onQuick={(q) => send(q)} onRetry={retry} csat={csat} />
             ))}
             {typing && <p class="typing">{t('typing')}</p>}
           </div>
@@ -162,13 +226,49 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
               ))}
             </nav>
           )}
+          {dragging && <p class="drop-hint">{t('dropHere')}</p>}
+          {notice && (
+            <p class="notice" role="alert">
+              {notice}
+            </p>
+          )}
+          {photo && (
+            <div class="preview" data-testid="widget-photo-preview">
+              <img src={photo.url} alt={t('photoPreview')} />
+              <button type="button" class="icon" onClick={() => (URL.revokeObjectURL(photo.url), setPhoto(null))} aria-label={t('removePhoto')}>
+                <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                  <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                </svg>
+              </button>
+            </div>
+          )}
           <form
             class="compose"
             onSubmit={(e) => {
               e.preventDefault()
-              send(draft)
+              submit()
             }}
           >
+            <input
+              ref={fileInput}
+              type="file"
+              accept={PHOTO_TYPES.join(',')}
+              class="sr-only"
+              tabIndex={-1}
+              aria-hidden="true"
+              data-testid="widget-file"
+              onChange={(e) => {
+                const el = e.target as HTMLInputElement
+                pickPhoto(el.files?.[0] ?? null)
+                el.value = ''
+              }}
+            />
+            <button type="button" class="tool" aria-label={t('photo')} title={t('photo')} onClick={() => fileInput.current?.click()} data-testid="widget-photo">
+              <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path fill="currentColor" d="M4 5h3l2-2h6l2 2h3a1 1 0 011 1v13a1 1 0 01-1 1H4a1 1 0 01-1-1V6a1 1 0 011-1zm8 3.5A4.5 4.5 0 1012 17.5 4.5 4.5 0 0012 8.5zm0 2a2.5 2.5 0 110 5 2.5 2.5 0 010-5z" />
+              </svg>
+            </button>
+            <VoiceRecorder t={t} onRecorded={(b, name) => sendMedia('voice', b, name)} onError={setNotice} />
             <label for="kefu-input" class="sr-only">
               {t('input')}
             </label>
@@ -186,11 +286,18 @@ export function Widget({ config, visitor, storage, initialLang, api }: WidgetPro
               onKeyDown={(e) => {
                 if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
                   e.preventDefault()
-                  send(draft)
+                  submit()
+                }
+              }}
+              onPaste={(e) => {
+                const f = firstPhoto(e.clipboardData?.files)
+                if (f) {
+                  e.preventDefault()
+                  pickPhoto(f)
                 }
               }}
             />
-            <button type="submit" class="send" disabled={!draft.trim()}>
+            <button type="submit" class="send" disabled={!draft.trim() && !photo} aria-label={photo && !draft.trim() ? t('sendPhoto') : undefined}>
               {t('send')}
             </button>
           </form>
@@ -227,12 +334,14 @@ function upsert(ms: ChatMessage[], m: ChatMessage): ChatMessage[] {
   return out
 }
 
-function Bubble({ m, t, lang, onQuick, onRetry }: { m: ChatMessage; t: T; lang: Lang; onQuick(text: string): void; onRetry?(m: ChatMessage): void }) {
+function Bubble({ m, t, lang, onQuick, onRetry, csat }: { m: ChatMessage; t: T; lang: Lang; onQuick(text: string): void; onRetry?(m: ChatMessage): void; csat?: CsatFn }) {
   const mine = m.from === 'customer'
   return (
     <div class={`msg ${mine ? 'mine' : 'theirs'} from-${m.from}`}>
       {mine ? <span class="sr-only">{t('you')}: </span> : <small class="who">{t(m.from as 'bot' | 'agent' | 'system')}</small>}
       {m.text && <p class="bubble">{m.text}</p>}
+      {m.media && <MediaView media={m.media} t={t} />}
+      {m.card && m.card.kind === 'csat' && <CsatCardView c={m.card} t={t} csat={csat} />}
       {m.card && m.card.kind === 'order' && <OrderCardView c={m.card} t={t} lang={lang} />}
       {m.card && m.card.kind === 'case' && <CaseCardView c={m.card} t={t} lang={lang} />}
       {m.card && m.card.kind === 'product' && <ProductCardView c={m.card} lang={lang} />}
@@ -290,6 +399,7 @@ function CaseCardView({ c, t, lang }: { c: CaseCard; t: T; lang: Lang }) {
     <article class="card" aria-label={t('caseTitle', { number: c.number })} data-kind="case">
       <header>
         <strong>{t('caseTitle', { number: c.number })}</strong>
+        {('case.' + c.type) in widgetDicts.en && <span class="badge kind">{t(('case.' + c.type) as WidgetKey)}</span>}
         <span class="badge" data-testid="widget-case-status">
           {c.status_label || c.status}
         </span>

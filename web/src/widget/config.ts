@@ -112,3 +112,60 @@ export function contrastRatio(a: string, b: string): number {
 export function textOn(bg: string): string {
   return contrastRatio(bg, '#ffffff') >= contrastRatio(bg, '#111111') ? '#ffffff' : '#111111'
 }
+
+/** ServerLook is the widget look an admin saved in the console (GET /api/v1/widget/settings). */
+export interface ServerLook {
+  color?: string
+  title_zh?: string
+  title_en?: string
+  greeting_zh?: string
+  greeting_en?: string
+  logo_url?: string
+  quick_replies_zh?: string[] | null
+  quick_replies_en?: string[] | null
+  position?: string
+}
+
+/** withServerLook puts the saved look under the snippet's own attributes: an attribute written
+ * on the snippet wins, the saved look fills what the snippet leaves out, and parseConfig's
+ * defaults the rest. The result is a dataset for parseConfig, which validates it all again. */
+export function withServerLook(data: Record<string, string | undefined>, look: ServerLook | null): Record<string, string | undefined> {
+  if (!look) return data
+  const s = (v: string | undefined) => (v ? v : undefined)
+  const quick = (v: string[] | null | undefined) => (v && v.length ? v.join('|') : undefined)
+  const saved: Record<string, string | undefined> = {
+    color: s(look.color),
+    // a snippet's data-title / data-greeting (both languages) beats the saved per-language ones
+    titleZh: data.title === undefined ? s(look.title_zh) : undefined,
+    titleEn: data.title === undefined ? s(look.title_en) : undefined,
+    greetingZh: data.greeting === undefined ? s(look.greeting_zh) : undefined,
+    greetingEn: data.greeting === undefined ? s(look.greeting_en) : undefined,
+    logo: s(look.logo_url),
+    quickRepliesZh: quick(look.quick_replies_zh),
+    quickRepliesEn: quick(look.quick_replies_en),
+    position: s(look.position),
+  }
+  const out: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(saved)) if (v !== undefined) out[k] = v
+  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[k] = v
+  return out
+}
+
+/** loadServerLook fetches the saved look from kefu at base. It resolves to null, never rejects,
+ * when the server has none to give (an older kefu, the network, a slow answer: after timeoutMs
+ * the widget starts with the snippet alone rather than keep the launcher waiting). */
+export async function loadServerLook(base: string, timeoutMs = 2000, fetchFn: typeof fetch = fetch): Promise<ServerLook | null> {
+  if (!base) return null
+  const ctl = typeof AbortController === 'function' ? new AbortController() : null
+  const timer = setTimeout(() => ctl?.abort(), timeoutMs)
+  try {
+    const res = await fetchFn(base + '/api/v1/widget/settings', { signal: ctl?.signal, credentials: 'omit' })
+    if (!res.ok) return null
+    const v = (await res.json()) as unknown
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as ServerLook) : null
+  } catch {
+    return null
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -3,7 +3,7 @@
 // window.KefuWidget = { open(), close(), setLang('zh-CN'|'en') } for shops that want their own button.
 import { render } from 'preact'
 import { browserLangs, pickLang, safeStorage, type Lang } from '../shared/i18n'
-import { parseConfig } from './config'
+import { loadServerLook, parseConfig, withServerLook, type ServerLook } from './config'
 import { loadVisitor } from './visitor'
 import { Widget } from './Widget'
 import css from './widget.css?inline'
@@ -14,13 +14,8 @@ declare global {
   }
 }
 
-function boot(script: HTMLScriptElement | null) {
+function boot(script: HTMLScriptElement | null, look: Promise<ServerLook | null>) {
   if (document.getElementById('kefu-widget-host')) return // loaded twice: keep the first
-  const config = parseConfig({ ...(script?.dataset ?? {}) }, script?.src ?? '', location.href)
-  const storage = safeStorage()
-  const visitor = loadVisitor(storage)
-  const lang: Lang = config.lang !== 'auto' ? config.lang : pickLang(browserLangs(), visitor.lang)
-
   const host = document.createElement('div')
   host.id = 'kefu-widget-host'
   const root = host.attachShadow({ mode: 'open' })
@@ -38,19 +33,29 @@ function boot(script: HTMLScriptElement | null) {
     setLang: (l) => ctl.setLang(l),
     version: '1',
   }
-  render(
-    <Widget
-      config={config}
-      visitor={visitor}
-      storage={storage}
-      initialLang={lang}
-      api={{ register: (open, close, setLang) => (ctl = { open, close, setLang }) }}
-    />,
-    mount,
-  )
-  window.dispatchEvent(new Event('kefu:widget-ready'))
+  // The widget renders once the look saved in the console has arrived (or failed, or timed out):
+  // the snippet's own attributes win over it, and it never flashes the default look first.
+  look.then((saved) => {
+    const config = parseConfig(withServerLook({ ...(script?.dataset ?? {}) }, saved), script?.src ?? '', location.href)
+    const storage = safeStorage()
+    const visitor = loadVisitor(storage)
+    const lang: Lang = config.lang !== 'auto' ? config.lang : pickLang(browserLangs(), visitor.lang)
+    render(
+      <Widget
+        config={config}
+        visitor={visitor}
+        storage={storage}
+        initialLang={lang}
+        api={{ register: (open, close, setLang) => (ctl = { open, close, setLang }) }}
+      />,
+      mount,
+    )
+    window.dispatchEvent(new Event('kefu:widget-ready'))
+  })
 }
 
 const current = document.currentScript as HTMLScriptElement | null
-if (document.body) boot(current)
-else document.addEventListener('DOMContentLoaded', () => boot(current), { once: true })
+// The look saved in the console loads while the page does.
+const look = loadServerLook(parseConfig({ ...(current?.dataset ?? {}) }, current?.src ?? '', location.href).base)
+if (document.body) boot(current, look)
+else document.addEventListener('DOMContentLoaded', () => boot(current, look), { once: true })

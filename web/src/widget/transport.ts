@@ -40,14 +40,43 @@ export interface ProductCard {
   stock?: number
 }
 
+/** A satisfaction survey the server posts when a ticket is resolved. */
+export interface CsatCard {
+  kind: 'csat'
+  token: string
+  ticket_id?: number
+  ticket_ref: string
+}
+
+/** A photo or voice recording a message carries. url is absolute (or a local blob: preview). */
+export interface Media {
+  kind: 'image' | 'voice'
+  url: string
+}
+
 export interface ChatMessage {
   id: string
   from: Sender
   text: string
   at: string // RFC 3339
   quick_replies?: QuickReply[]
-  card?: OrderCard | CaseCard | ProductCard
+  card?: OrderCard | CaseCard | ProductCard | CsatCard
+  media?: Media[]
   state?: 'sending' | 'failed'
+}
+
+/** What the server answers to an upload (media.Attachment). */
+export interface Uploaded {
+  id: number
+  kind: 'image' | 'voice'
+  url: string
+}
+
+/** A survey's state as the public link reports it (ticket.CSATInvitation). */
+export interface CsatState {
+  can_rate: boolean
+  rated: boolean
+  score?: number
 }
 
 export type Status = 'connecting' | 'online' | 'offline' | 'unavailable'
@@ -62,6 +91,10 @@ export interface Handlers {
 export interface Transport {
   /** send delivers the customer's text; it rejects when the message could not be sent. */
   send(text: string, clientId: string): Promise<void>
+  /** sendMedia uploads a photo or recording and sends it as a message (same idempotency as send). */
+  sendMedia(kind: 'image' | 'voice', file: Blob, name: string, clientId: string): Promise<void>
+  /** csat reads (score undefined) or submits a satisfaction rating through its signed token. */
+  csat(token: string, rating?: { score: number; comment: string }): Promise<CsatState>
   /** typing tells the agent the customer started (true) or stopped typing; best effort. */
   typing(on: boolean): void
   close(): void
@@ -77,13 +110,20 @@ export interface WireMessage {
   payload?: any
   client_msg_id?: string | null
   created_at: string
+  attachments?: any
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v))
 const num = (v: unknown) => (typeof v === 'number' && isFinite(v) ? v : undefined)
 
+/** mediaURL accepts only kefu's own signed attachment paths, made absolute on the kefu server. */
+export function mediaURL(base: string, u: unknown): string | undefined {
+  const path = str(u)
+  return /^\/api\/v1\/media\/\d+\/[0-9a-f]{16,64}$/.test(path) ? base + path : undefined
+}
+
 /** fromWire turns a server message into what the panel renders; unknown card types are dropped. */
-export function fromWire(m: WireMessage, lang: string): ChatMessage {
+export function fromWire(m: WireMessage, lang: string, base = ''): ChatMessage {
   const from: Sender = (['customer', 'bot', 'agent', 'system'] as const).find((s) => s === m.sender_kind) ?? 'system'
   const out: ChatMessage = {
     // The customer's own messages keep the id the widget gave them, so the server's copy
@@ -129,6 +169,20 @@ export function fromWire(m: WireMessage, lang: string): ChatMessage {
   } else if (c?.type === 'product') {
     out.card = { kind: 'product', title: str(c.title), sku: str(d.sku), price_cents: num(d.price_cents), stock: num(d.stock) }
   }
+  // A satisfaction survey: {"type":"csat","token":…,"ticket_id":…,"ticket_ref":…} as the
+  // payload itself (or, like the bot's cards, under "card").
+  const cs = p?.type === 'csat' ? p : c?.type === 'csat' ? { ...d, ...c } : null
+  if (cs && /^[\w.~-]{8,512}$/.test(str(cs.token))) {
+    out.card = { kind: 'csat', token: str(cs.token), ticket_id: num(cs.ticket_id), ticket_ref: str(cs.ticket_ref) }
+  }
+  if ((m.content_type === 'image' || m.content_type === 'voice') && Array.isArray(m.attachments)) {
+    const kind: 'image' | 'voice' = m.content_type
+    const media = m.attachments.map((a: any) => mediaURL(base, a?.url)).filter((u): u is string => !!u).map((url) => ({ kind, url }))
+    if (media.length) {
+      out.media = media.slice(0, 9)
+      if (out.text === '[image]' || out.text === '[voice]') out.text = ''
+    }
+  }
   return out
 }
 
@@ -138,7 +192,7 @@ export function backoff(n: number, rand = Math.random): number {
   return Math.round(base / 2 + rand() * (base / 2))
 }
 
-class HTTPError extends Error {
+export class HTTPError extends Error {
   constructor(public status: number, public code: string, message: string) {
     super(message)
   }
@@ -174,7 +228,7 @@ export function connect(base: string, visitor: Visitor, identity: { externalId: 
 
   const deliver = (m: WireMessage) => {
     if (m.id > lastId) lastId = m.id
-    h.message(fromWire(m, wireLang))
+    h.message(fromWire(m, wireLang, base))
   }
 
   const subscribe = () => {
@@ -245,16 +299,53 @@ export function connect(base: string, visitor: Visitor, identity: { externalId: 
   })
   ready.catch(() => h.status('unavailable'))
 
+  const conversation = async () => {
+    await ready
+    if (!conversationId) {
+      const c = await call<{ id: number }>('POST', '/api/v1/widget/conversations', { lang: wireLang })
+      conversationId = c.id
+      subscribe()
+    }
+    return conversationId
+  }
+  // One upload per client id: a retry after a failed send reuses it instead of uploading again.
+  const uploads = new Map<string, Promise<Uploaded>>()
+
   return {
     async send(text: string, clientId: string) {
-      await ready
-      if (!conversationId) {
-        const c = await call<{ id: number }>('POST', '/api/v1/widget/conversations', { lang: wireLang })
-        conversationId = c.id
-        subscribe()
-      }
-      const res = await call<{ message: WireMessage }>('POST', `/api/v1/widget/conversations/${conversationId}/messages`, { body: text, client_msg_id: clientId })
+      const id = await conversation()
+      const res = await call<{ message: WireMessage }>('POST', `/api/v1/widget/conversations/${id}/messages`, { body: text, client_msg_id: clientId })
       deliver(res.message)
+    },
+    async sendMedia(kind, file, name, clientId) {
+      const id = await conversation()
+      let up = uploads.get(clientId)
+      if (!up) {
+        const form = new FormData()
+        form.append('file', file, name)
+        up = fetch(`${base}/api/v1/widget/conversations/${id}/attachments`, { method: 'POST', body: form, headers: { 'X-Visitor-Token': token }, credentials: 'omit' }).then(async (res) => {
+          const data = await res.json().catch(() => null)
+          if (!res.ok) throw new HTTPError(res.status, data?.error?.code ?? 'http_' + res.status, data?.error?.message ?? res.statusText)
+          return data as Uploaded
+        })
+        uploads.set(clientId, up)
+        up.catch(() => uploads.delete(clientId))
+      }
+      const a = await up
+      const res = await call<{ message: WireMessage }>('POST', `/api/v1/widget/conversations/${id}/messages`, { content_type: kind, attachment_ids: [a.id], client_msg_id: clientId })
+      uploads.delete(clientId)
+      deliver(res.message)
+    },
+    async csat(t, rating) {
+      const path = '/api/v1/csat/' + encodeURIComponent(t)
+      if (rating) {
+        try {
+          await call('POST', path, rating)
+        } catch (e) {
+          if (!(e instanceof HTTPError && e.status === 409)) throw e // 409: rated already (another tab)
+        }
+      }
+      return call<CsatState>('GET', path)
     },
     typing(on: boolean) {
       if (ws && ws.readyState === WebSocket.OPEN && conversationId) ws.send(JSON.stringify({ type: 'typing', conversation_id: conversationId, typing: on }))

@@ -1,49 +1,13 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { money, dateTime, initials } from '../../shared/format'
 import { api, query, type Customer, type Order, type Page } from '../api'
 import { navigate } from '../router'
 import { useApp } from '../state'
 import { A, ErrorBox, Field, Loading, StatusBadge, TierBadge, useAsync, VirtualList } from '../ui'
+import { PagedStatus, usePaged } from '../paged'
 import { OrderDetail } from './Orders'
 
 const TIERS = ['regular', 'silver', 'gold', 'vip']
-const PAGE = 100
-
-/** usePaged loads a list page by page (for the virtual lists); a change of deps starts over. */
-export function usePaged<T>(path: string, params: Record<string, string | number | undefined>, deps: unknown[]) {
-  const [state, setState] = useState({ items: [] as T[], more: true, busy: false, error: null as unknown, loaded: false })
-  const gen = useRef(0)
-  const busy = useRef(false)
-  const load = async (offset: number) => {
-    const g = gen.current
-    busy.current = true
-    setState((s) => ({ ...s, busy: true }))
-    try {
-      const page = await api<Page<T>>('GET', path + query({ ...params, limit: PAGE, offset }))
-      if (g !== gen.current) return
-      setState((s) => ({ items: offset === 0 ? page.items : [...s.items, ...page.items], more: !!page.has_more, busy: false, error: null, loaded: true }))
-    } catch (e) {
-      if (g === gen.current) setState((s) => ({ ...s, busy: false, error: e }))
-    } finally {
-      if (g === gen.current) busy.current = false
-    }
-  }
-  useEffect(() => {
-    gen.current++
-    setState({ items: [], more: true, busy: false, error: null, loaded: false })
-    load(0)
-  }, deps)
-  return {
-    ...state,
-    loadMore: () => {
-      if (!busy.current && state.more && !state.error) load(state.items.length)
-    },
-    reload: () => {
-      gen.current++
-      load(0)
-    },
-  }
-}
 
 export function Customers({ id }: { id?: number }) {
   const { t } = useApp()
@@ -89,8 +53,7 @@ export function Customers({ id }: { id?: number }) {
             {t('search')}
           </button>
         </form>
-        {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
-        <p class="muted small">{t(list.more ? 'countMore' : 'count', { n: list.items.length })}</p>
+        <PagedStatus list={list} />
         <VirtualList
           items={list.items}
           rowHeight={56}

@@ -4,6 +4,18 @@ import { dateTime } from '../../shared/format'
 import { api, type Page } from '../api'
 import { useApp } from '../state'
 import { ErrorBox, Field, Loading, useAsync } from '../ui'
+import { useCT } from '../console/messages'
+
+interface APIToken {
+  id: number
+  name: string
+  prefix: string
+  user_id: number
+  user_name: string
+  created_at: string
+  last_used_at?: string | null
+  revoked_at?: string | null
+}
 
 interface Webhook {
   id: number
@@ -43,17 +55,35 @@ export function Integrations() {
 }
 
 function Tokens() {
-  const { t } = useApp()
+  const { t, lang } = useApp()
+  const ct = useCT()
+  const tokens = useAsync(() => api<Page<APIToken>>('GET', '/api/v1/api-tokens'), [])
   const [name, setName] = useState('')
   const [issued, setIssued] = useState<{ name: string; token: string } | null>(null)
   const [error, setError] = useState<unknown>(null)
+  const [confirming, setConfirming] = useState<number | null>(null)
+  const [revoked, setRevoked] = useState(false)
   const submit = async (e: Event) => {
     e.preventDefault()
     setError(null)
+    setRevoked(false)
     try {
       const res = await api<{ name: string; token: string }>('POST', '/api/v1/api-tokens', { name })
       setIssued(res)
       setName('')
+      tokens.reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+  const revoke = async (id: number) => {
+    setError(null)
+    try {
+      await api('DELETE', `/api/v1/api-tokens/${id}`)
+      setConfirming(null)
+      setRevoked(true)
+      setIssued(null)
+      tokens.reload()
     } catch (err) {
       setError(err)
     }
@@ -62,6 +92,60 @@ function Tokens() {
     <form class="panel-form" onSubmit={submit} aria-labelledby="tokens-title">
       <h2 id="tokens-title">{t('int.tokens')}</h2>
       <p class="muted">{t('int.tokensIntro')}</p>
+      <h3>{ct('tokens.list')}</h3>
+      {tokens.error != null && <ErrorBox error={tokens.error} onRetry={tokens.reload} />}
+      {tokens.loading && !tokens.data && <Loading />}
+      {tokens.data && tokens.data.items.length === 0 && <p class="muted">{ct('tokens.none')}</p>}
+      {tokens.data && tokens.data.items.length > 0 && (
+        <table class="table" data-testid="token-table">
+          <thead>
+            <tr>
+              <th scope="col">{ct('tokens.name')}</th>
+              <th scope="col">{ct('tokens.prefix')}</th>
+              <th scope="col">{ct('tokens.owner')}</th>
+              <th scope="col">{ct('tokens.created')}</th>
+              <th scope="col">{ct('tokens.lastUsed')}</th>
+              <th scope="col">{ct('tokens.status')}</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data.items.map((tk) => (
+              <tr key={tk.id} data-token={tk.id}>
+                <td>{tk.name}</td>
+                <td class="mono small">{(tk.prefix || 'kft_') + '…'}</td>
+                <td>{tk.user_name}</td>
+                <td class="small">{dateTime(tk.created_at, lang)}</td>
+                <td class="small">{tk.last_used_at ? dateTime(tk.last_used_at, lang) : ct('tokens.never')}</td>
+                <td data-field="status">{tk.revoked_at ? ct('tokens.revoked', { date: dateTime(tk.revoked_at, lang) }) : ct('tokens.active')}</td>
+                <td>
+                  {!tk.revoked_at &&
+                    (confirming === tk.id ? (
+                      <span role="group" aria-label={ct('tokens.revoke')}>
+                        <span class="small">{ct('tokens.confirmRevoke', { name: tk.name })}</span>{' '}
+                        <button type="button" class="danger" data-testid="token-revoke-confirm" onClick={() => revoke(tk.id)}>
+                          {ct('confirm')}
+                        </button>{' '}
+                        <button type="button" class="ghost" onClick={() => setConfirming(null)}>
+                          {ct('cancel')}
+                        </button>
+                      </span>
+                    ) : (
+                      <button type="button" class="link" data-testid="token-revoke" onClick={() => setConfirming(tk.id)}>
+                        {ct('tokens.revoke')}
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {revoked && (
+        <p class="ok" role="status">
+          {ct('tokens.revokedOk')}
+        </p>
+      )}
       <div class="form-grid">
         <Field label={t('int.tokenName')}>
           <input required maxLength={100} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} name="token-name" />

@@ -3,7 +3,7 @@ import { dateTime, money } from '../../shared/format'
 import { api, type Order } from '../api'
 import { useApp } from '../state'
 import { A, ErrorBox, Field, Loading, StatusBadge, useAsync, VirtualList } from '../ui'
-import { usePaged } from './Customers'
+import { PagedStatus, usePaged } from '../paged'
 
 const STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'completed', 'cancelled']
 
@@ -42,8 +42,7 @@ export function Orders({ id }: { id?: number }) {
             {t('search')}
           </button>
         </form>
-        {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
-        <p class="muted small">{t(list.more ? 'countMore' : 'count', { n: list.items.length })}</p>
+        <PagedStatus list={list} />
         <VirtualList
           items={list.items}
           rowHeight={56}

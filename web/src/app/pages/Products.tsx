@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks'
 import { money } from '../../shared/format'
 import { api, type Category, type Page, type Product } from '../api'
 import { useApp } from '../state'
-import { ErrorBox, Field, Loading, useAsync, VirtualList } from '../ui'
-import { usePaged } from './Customers'
+import { Field, Loading, useAsync, VirtualList } from '../ui'
+import { PagedStatus, usePaged } from '../paged'
 
 export function Products() {
   const { t, lang } = useApp()
@@ -44,8 +44,7 @@ export function Products() {
           {t('search')}
         </button>
       </form>
-      {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
-      <p class="muted small">{t(list.more ? 'countMore' : 'count', { n: list.items.length })}</p>
+      <PagedStatus list={list} />
       <div class="grid-head" aria-hidden="true">
         <span>{t('products.name')}</span>
         <span>{t('products.sku')}</span>

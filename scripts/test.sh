@@ -23,4 +23,11 @@ echo
 echo "dual-database subtests: $sqlite passed on SQLite, $postgres passed on PostgreSQL ($pgskip PostgreSQL skipped)"
 echo "full log: $log"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
+if ((status != 0)); then
+  # What each failing test said: the log lines just before its FAIL line (CI keeps only this
+  # output, not the log).
+  echo
+  echo "failure context:"
+  grep -B 25 -E '^\s*--- FAIL|^panic:' "$log" | grep -vE '^\s*--- PASS|^=== (RUN|PAUSE|CONT)' | head -n 300
+fi
 exit $status

@@ -77,7 +77,7 @@ func runLoadtest(ctx context.Context, args []string) error {
 func printLoadReport(r *loadtest.Report) {
 	if l := r.Latency; l != nil {
 		fmt.Printf("latency: %d customers, target %.0f msg/s, sent %d, acked %d, achieved %.1f msg/s\n", l.Visitors, l.TargetRate, l.Sent, l.Acked, l.Rate)
-		fmt.Printf("  ack (persisted):      %s\n  echo (fan-out):       %s\n  bot reply:            %s (%d unanswered)\n", l.Ack, l.Echo, l.Reply, l.Unanswered)
+		fmt.Printf("  ack (persisted):      %s\n  echo (fan-out):       %s\n  bot reply:            %s (%d unanswered)\n  bot reply (server):   %s\n", l.Ack, l.Echo, l.Reply, l.Unanswered, l.ServerReply)
 		if l.ServerCPUPerMsg > 0 {
 			fmt.Printf("  server CPU:           %.2f ms per customer message (bot included) = %.0f msg/s per core\n", l.ServerCPUPerMsg, 1000/l.ServerCPUPerMsg)
 		}

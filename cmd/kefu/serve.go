@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -84,6 +85,9 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("KEFU_ADDR %s: %w", a.Config.Addr, err)
 	}
 	go func() { errc <- srv.Serve(ln) }()
+	if err := startProfiler(os.Getenv("KEFU_PPROF_ADDR")); err != nil {
+		return err
+	}
 	if *demo {
 		a.Server.SetNotReady("loading the demo store")
 		if err := loadDemoIfEmpty(ctx, a); err != nil {
@@ -126,5 +130,29 @@ func ensureSomeAdmin(ctx context.Context, a *app.App) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "\n  No admin existed, so one was created. Sign in with:\n    email:    admin@kefu.local\n    password: %s\n  (shown only once; set KEFU_ADMIN_EMAIL and KEFU_ADMIN_PASSWORD to choose your own)\n\n", password)
+	return nil
+}
+
+// startProfiler serves Go's runtime profiles (net/http/pprof) on addr, for measuring where a
+// loaded server spends its time: `go tool pprof http://127.0.0.1:6060/debug/pprof/profile`.
+// Off unless KEFU_PPROF_ADDR is set, and only on a loopback address: profiles show code paths
+// and memory, which are nobody else's business.
+func startProfiler(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("KEFU_PPROF_ADDR %q: must be a loopback host:port such as 127.0.0.1:6060", addr)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("KEFU_PPROF_ADDR %s: %w", addr, err)
+	}
+	go func() { _ = http.Serve(ln, mux) }()
 	return nil
 }

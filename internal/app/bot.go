@@ -106,8 +106,8 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 	if err != nil {
 		return conversation.Turn{}, err
 	}
-	// The annotation, the bot's state, the usage records and a handoff are committed with the
-	// replies.
+	// The annotation, the usage records and a handoff are committed with the replies; the
+	// bot's state goes into the conversation row with them (Turn.State).
 	commit := func(ctx context.Context, tx *store.Tx) error {
 		for _, w := range writes {
 			if err := w(ctx, tx); err != nil {
@@ -115,9 +115,6 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 			}
 		}
 		if err := r.convs.Annotate(ctx, tx, msg.ID, out.Understanding.Intent, out.Understanding); err != nil {
-			return err
-		}
-		if err := r.convs.SaveBotState(ctx, tx, conv.ID, out.State); err != nil {
 			return err
 		}
 		if out.Handoff != nil {
@@ -157,7 +154,7 @@ func (r *botResponder) OnCustomerMessage(ctx context.Context, conv *conversation
 		body, _ := json.Marshal(summary)
 		outs = append(outs, conversation.Outgoing{ContentType: "text", Internal: true, Body: "handoff: " + string(body), Lang: out.Lang})
 	}
-	return conversation.Turn{Messages: outs, Commit: commit}, nil
+	return conversation.Turn{Messages: outs, Commit: commit, State: out.State}, nil
 }
 
 // wireBot trains (once per process) the shipped NLU models, builds the bot on the real

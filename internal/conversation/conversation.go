@@ -11,7 +11,6 @@ package conversation
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -432,14 +431,4 @@ func (s *Service) UpdateConversation(ctx context.Context, q store.Querier, id in
 		return recordsearch.Reindex(ctx, q, recordsearch.KindConversation, id, oldSubject, newSubject)
 	}
 	return nil
-}
-
-// SaveBotState stores the bot's dialogue state (a JSON document) for a conversation.
-func (s *Service) SaveBotState(ctx context.Context, q store.Querier, id int64, state any) error {
-	b, err := json.Marshal(state)
-	if err != nil {
-		return err
-	}
-	_, err = q.Exec(ctx, `UPDATE conversations SET bot_state = ? WHERE id = ?`, string(b), id)
-	return err
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"kefu/internal/apperr"
+	"kefu/internal/metrics"
 	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 )
@@ -30,7 +31,19 @@ type Message struct {
 	Internal       bool            `json:"internal"`
 	ClientMsgID    *string         `json:"client_msg_id"`
 	CreatedAt      time.Time       `json:"created_at"`
+
+	// The reply clock, in this process only (never stored or sent): receivedAt is when a
+	// customer's frame was read; answers, on the bot's first reply, is the receivedAt of the
+	// message it answers. Writing that reply to the customer's connection observes
+	// botReplySeconds.
+	receivedAt, answers time.Time
 }
+
+// botReplySeconds is the bot's reply latency as the server sees it: from reading the
+// customer's message off the connection to writing the bot's first reply onto it (persisting
+// both, NLU, the dialogue and fan-out in between). The load generator reads it from /metrics.
+var botReplySeconds = metrics.Default.NewHistogram("kefu_bot_reply_seconds",
+	"From reading a customer's message to writing the bot's first reply to the customer's connection.", metrics.ReplyBuckets)
 
 // CustomerMessage is a message as the customer sees it: no NLU, no staff ids.
 type CustomerMessage struct {
@@ -53,11 +66,12 @@ func (m *Message) ForCustomer() CustomerMessage {
 
 const msgColumns = `id, conversation_id, sender_kind, sender_id, content_type, body, payload, attachments, nlu, intent, lang, internal, client_msg_id, created_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
+// scanMessage reads msgColumns, then any extra columns into extra.
+func scanMessage(row interface{ Scan(...any) error }, extra ...any) (*Message, error) {
 	var m Message
 	var payload, attachments, nlu string
-	err := row.Scan(&m.ID, &m.ConversationID, &m.SenderKind, &m.SenderID, &m.ContentType, &m.Body, &payload, &attachments, &nlu,
-		&m.Intent, &m.Lang, &m.Internal, &m.ClientMsgID, &m.CreatedAt)
+	err := row.Scan(append([]any{&m.ID, &m.ConversationID, &m.SenderKind, &m.SenderID, &m.ContentType, &m.Body, &payload, &attachments, &nlu,
+		&m.Intent, &m.Lang, &m.Internal, &m.ClientMsgID, &m.CreatedAt}, extra...)...)
 	m.Payload, m.Attachments, m.NLU = rawJSON(payload, "{}"), rawJSON(attachments, "[]"), rawJSON(nlu, "{}")
 	return &m, err
 }
@@ -84,6 +98,8 @@ type NewMessage struct {
 	Lang           string
 	// AttachmentIDs are uploads an image or voice message carries (see AttachmentHandler).
 	AttachmentIDs []int64
+
+	receivedAt, answers time.Time // the reply clock (see Message)
 }
 
 // maxGeneratedChars bounds bot and system messages, which kefu writes itself.
@@ -149,7 +165,7 @@ var errDuplicate = errors.New("duplicate client_msg_id")
 //
 // Post runs its own transaction because delivery must follow the commit.
 func (s *Service) Post(ctx context.Context, in NewMessage) (msg *Message, duplicate bool, err error) {
-	ms, dup, err := s.post(ctx, []NewMessage{in}, nil)
+	ms, dup, err := s.post(ctx, []NewMessage{in}, nil, nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -163,8 +179,10 @@ type encodedMessage struct {
 
 // post stores messages of one conversation in one transaction, in order (the bot's replies
 // to a message go in together), after running first, when given, in the same transaction.
-// Duplicate detection applies to a single message.
-func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context.Context, *store.Tx) error) (out []*Message, duplicate bool, err error) {
+// botState, when given, is the bot's new dialogue state (JSON), written by the same UPDATE of
+// the conversation row that every message makes: one row version and one statement fewer
+// per bot turn than saving it on its own. Duplicate detection applies to a single message.
+func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context.Context, *store.Tx) error, botState *string) (out []*Message, duplicate bool, err error) {
 	enc := make([]encodedMessage, len(ins))
 	customer := false
 	for i, in := range ins {
@@ -207,28 +225,36 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 		// customer writing into a closed conversation reopens it.
 		res, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
 			status = CASE WHEN ? AND status = 'closed' THEN 'open' ELSE status END,
-			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END
-			WHERE id = ?`, now, now, customer, customer, convID)
+			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END,
+			bot_state = COALESCE(?, bot_state)
+			WHERE id = ?`, now, now, customer, customer, botState, convID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFound("conversation")
 		}
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?`, convID).Scan(&prevID); err != nil {
-			return err
-		}
-		for _, in := range enc {
-			// A resent client_msg_id hits the unique index and inserts nothing.
+		for i, in := range enc {
+			// A resent client_msg_id hits the unique index and inserts nothing. The first
+			// insert also returns the conversation's message before it (PrevID for fan-out):
+			// one statement instead of two. Its snapshot is taken after the UPDATE above
+			// acquired the row lock, so it sees every earlier writer's committed message.
+			returning := msgColumns
+			var dest []any
+			if i == 0 {
+				returning += `, (SELECT COALESCE(MAX(p.id), 0) FROM messages p WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)`
+				dest = []any{&prevID}
+			}
 			m, err := scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, sender_kind, sender_id, content_type, body, payload, nlu, intent, lang, internal, client_msg_id, created_at, search_indexed)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE) ON CONFLICT (conversation_id, client_msg_id) DO NOTHING RETURNING `+msgColumns,
-				convID, in.SenderKind, nullID(in.SenderID), in.ContentType, in.Body, in.payload, in.nlu, in.Intent, in.Lang, in.Internal, nullStr(in.ClientMsgID), now))
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE) ON CONFLICT (conversation_id, client_msg_id) DO NOTHING RETURNING `+returning,
+				convID, in.SenderKind, nullID(in.SenderID), in.ContentType, in.Body, in.payload, in.nlu, in.Intent, in.Lang, in.Internal, nullStr(in.ClientMsgID), now), dest...)
 			if store.IsNoRows(err) && in.ClientMsgID != "" {
 				return s.duplicate(ctx, tx, convID, in.NewMessage, &out)
 			}
 			if err != nil {
 				return err
 			}
+			m.receivedAt, m.answers = in.receivedAt, in.answers
 			if indexedForSearch(in.SenderKind) {
 				if err := recordsearch.IndexMessage(ctx, tx, m.ID, m.Body); err != nil {
 					return err

@@ -3,8 +3,11 @@ package conversation_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,6 +297,55 @@ func TestInboxFeed(t *testing.T) {
 		cust.send(conversation.ClientFrame{Type: "subscribe_inbox", Ref: "c"})
 		if e := cust.errorFrame("forbidden"); e.Ref != "c" {
 			t.Fatalf("customer inbox: %+v", e)
+		}
+	})
+}
+
+// TestMessageEventsChain: every message event names the message before it in its conversation
+// (PrevID), which lets a connection that has delivered that one send the new one without a
+// database read. Concurrent writers to one conversation must still form one unbroken chain: a
+// PrevID that skipped a message would make a connection skip it too.
+func TestMessageEventsChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		env := start(t, db)
+		_, conv := newVisitor(t, env)
+		var mu sync.Mutex
+		prev := map[int64]int64{} // message id → PrevID
+		sub := env.App.Conversations.Broker.Subscribe(conv, func(ev conversation.Event) {
+			if ev.Kind == conversation.EventMessage {
+				mu.Lock()
+				prev[ev.MessageID] = ev.PrevID
+				mu.Unlock()
+			}
+		})
+		defer sub.Close()
+		const writers, each = 4, 10
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					if _, _, err := env.App.Conversations.Post(context.Background(), conversation.NewMessage{ConversationID: conv, SenderKind: "customer",
+						Body: fmt.Sprintf("w%d m%d", w, i), ClientMsgID: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(prev) != writers*each {
+			t.Fatalf("%d events, want %d", len(prev), writers*each)
+		}
+		ids := slices.Sorted(maps.Keys(prev))
+		for i, id := range ids {
+			want := int64(0)
+			if i > 0 {
+				want = ids[i-1]
+			}
+			if i == 0 && prev[id] >= id || i > 0 && prev[id] != want {
+				t.Fatalf("message %d: PrevID %d, want %d (ids %v)", id, prev[id], want, ids)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"kefu/internal/store"
@@ -12,7 +13,7 @@ import (
 // in a conversation handled by the bot, never concurrently for the same conversation.
 // The messages of its Turn are posted as the bot, in order, in one transaction with the
 // Turn's Commit, which may change the conversation (hand it to an agent with
-// UpdateConversation, save its state with SaveBotState, annotate msg with Annotate).
+// UpdateConversation, annotate msg with Annotate) and carry its new dialogue state.
 type Responder interface {
 	OnCustomerMessage(ctx context.Context, conv *Conversation, msg *Message) (Turn, error)
 }
@@ -20,9 +21,12 @@ type Responder interface {
 // Turn is the responder's answer to one customer message.
 type Turn struct {
 	Messages []Outgoing
-	// Commit, when set, runs inside the transaction that stores Messages: the bot's new state
+	// Commit, when set, runs inside the transaction that stores Messages: the bot's records
 	// and its replies land together or not at all, and one commit costs less than two.
 	Commit func(ctx context.Context, tx *store.Tx) error
+	// State, when set, is the responder's new dialogue state for the conversation (stored as
+	// JSON in the conversation row, in the same transaction).
+	State any
 }
 
 // Outgoing is one message the responder wants to send.
@@ -91,15 +95,39 @@ func (s *Service) Respond(ctx context.Context, msg *Message) {
 		replies[i] = NewMessage{ConversationID: conv.ID, SenderKind: "bot", ContentType: o.ContentType, Body: o.Body,
 			Payload: o.Payload, Internal: o.Internal, Intent: o.Intent, NLU: o.NLU, Lang: o.Lang}
 	}
+	if len(replies) > 0 {
+		replies[0].answers = msg.receivedAt
+	}
+	var state *string
+	if turn.State != nil {
+		b, err := json.Marshal(turn.State)
+		if err != nil {
+			s.Log.Error("responder: encode state", "conversation", conv.ID, "err", err)
+			return
+		}
+		state = new(string(b))
+	}
 	if len(replies) == 0 {
-		if turn.Commit != nil {
-			if err := s.DB.Tx(ctx, func(tx *store.Tx) error { return turn.Commit(ctx, tx) }); err != nil {
+		if turn.Commit != nil || state != nil {
+			err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+				if turn.Commit != nil {
+					if err := turn.Commit(ctx, tx); err != nil {
+						return err
+					}
+				}
+				if state == nil {
+					return nil
+				}
+				_, err := tx.Exec(ctx, `UPDATE conversations SET bot_state = ? WHERE id = ?`, *state, conv.ID)
+				return err
+			})
+			if err != nil {
 				s.Log.Error("responder: commit turn", "conversation", conv.ID, "err", err)
 			}
 		}
 		return
 	}
-	if _, _, err := s.post(ctx, replies, turn.Commit); err != nil {
+	if _, _, err := s.post(ctx, replies, turn.Commit, state); err != nil {
 		s.Log.Error("responder: post replies", "conversation", conv.ID, "err", err)
 	}
 }

@@ -561,12 +561,16 @@ func (ss *session) sendMessageFrame(m *Message) {
 			return // internal notes never reach customers; the cursor still moves past them
 		}
 		ss.send(ServerFrame{Type: FrameMessage, ConversationID: m.ConversationID, Message: m.ForCustomer()})
+		if !m.answers.IsZero() {
+			botReplySeconds.Since(m.answers)
+		}
 		return
 	}
 	ss.send(ServerFrame{Type: FrameMessage, ConversationID: m.ConversationID, Message: m})
 }
 
 func (ss *session) sendMessage(f *ClientFrame) error {
+	received := time.Now()
 	if ss.p.Kind == "agent" && !ss.p.CanWrite {
 		return apperr.Forbidden("your role does not allow conversations:write")
 	}
@@ -577,7 +581,7 @@ func (ss *session) sendMessage(f *ClientFrame) error {
 		return retryErr{rateLimited(fmt.Sprintf("too many messages; at most %g per second (bursts of %d)", ss.s.Limits.SendPerSecond, ss.s.Limits.SendBurst)), wait}
 	}
 	in := NewMessage{ConversationID: f.ConversationID, SenderKind: ss.p.Kind, ContentType: f.ContentType, Body: f.Body, Internal: f.Internal, ClientMsgID: f.ClientMsgID,
-		AttachmentIDs: f.AttachmentIDs}
+		AttachmentIDs: f.AttachmentIDs, receivedAt: received}
 	if ss.p.Kind == "agent" {
 		in.SenderID = ss.p.UserID
 	}

@@ -120,6 +120,11 @@ type Histogram struct{ f *family }
 // LatencyBuckets suit request and job latencies in seconds.
 var LatencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
+// ReplyBuckets resolve the tens of milliseconds a realtime reply takes, finely enough to
+// read a p99 against a 50 ms goal.
+var ReplyBuckets = []float64{0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05,
+	0.06, 0.07, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10}
+
 // NewHistogram registers a histogram family.
 func (r *Registry) NewHistogram(name, help string, buckets []float64, labels ...string) Histogram {
 	return Histogram{r.family(name, help, "histogram", labels, buckets)}

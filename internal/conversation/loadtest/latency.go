@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -14,16 +15,21 @@ import (
 // LatencyReport is the latency phase's result. Times are measured by the client on the same
 // machine: from writing the customer's frame to reading the server's answer.
 type LatencyReport struct {
-	Visitors   int            `json:"visitors"`
-	TargetRate float64        `json:"target_rate"`
-	Sent       int            `json:"sent"`
-	Acked      int            `json:"acked"`
-	Rate       float64        `json:"achieved_rate"` // acked messages per second while sending
-	Ack        Dist           `json:"ack"`           // persisted and acknowledged
-	Echo       Dist           `json:"echo"`          // the message delivered back through the subscription (fan-out)
-	Reply      Dist           `json:"bot_reply"`     // first bot message after the customer's (when a bot answers)
-	Unanswered int            `json:"unanswered"`    // acked messages no bot message followed (no bot, or handed to a person)
-	Errors     map[string]int `json:"errors"`
+	Visitors   int     `json:"visitors"`
+	TargetRate float64 `json:"target_rate"`
+	Sent       int     `json:"sent"`
+	Acked      int     `json:"acked"`
+	Rate       float64 `json:"achieved_rate"` // acked messages per second while sending
+	Ack        Dist    `json:"ack"`           // persisted and acknowledged
+	Echo       Dist    `json:"echo"`          // the message delivered back through the subscription (fan-out)
+	Reply      Dist    `json:"bot_reply"`     // first bot message after the customer's (when a bot answers)
+	// ServerReply is the same latency as the server measures it (its kefu_bot_reply_seconds
+	// histogram, read from /metrics before and after): from reading the customer's frame to
+	// writing the bot's reply, without the load generator's own delays in reading it.
+	// Quantiles are interpolated within the histogram's buckets.
+	ServerReply Dist           `json:"server_bot_reply"`
+	Unanswered  int            `json:"unanswered"` // acked messages no bot message followed (no bot, or handed to a person)
+	Errors      map[string]int `json:"errors"`
 	// ServerCPUPerMsg is the server's CPU time (user+system) per acknowledged customer
 	// message, including the bot's work and replies: 1000/ServerCPUPerMsg is how many
 	// messages per second one core sustains, whatever else the machine is doing.
@@ -130,6 +136,7 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyReport, error) {
 		}()
 	}
 
+	before, scrapeErr := scrapeHistogram(ctx, cfg.BaseURL, replyMetric)
 	var cpu0 time.Duration
 	if cfg.ServerPID > 0 {
 		if cpu0, err = CPUTime(cfg.ServerPID); err != nil {
@@ -192,8 +199,15 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyReport, error) {
 	time.Sleep(500 * time.Millisecond)
 	stopReading()
 	readers.Wait()
+	after, err := scrapeHistogram(ctx, cfg.BaseURL, replyMetric)
 	mu.Lock()
 	defer mu.Unlock()
+	if scrapeErr = errors.Join(scrapeErr, err); scrapeErr != nil {
+		rep.Errors["metrics_unreadable"]++
+		fmt.Fprintf(cfg.Progress, "latency: no server-side figures: %v\n", scrapeErr)
+	} else {
+		rep.ServerReply = distBetween(before, after)
+	}
 	if cfg.ServerPID > 0 && rep.Acked > 0 {
 		cpu1, err := CPUTime(cfg.ServerPID)
 		if err != nil {

@@ -26,6 +26,10 @@ func TestSmallRun(t *testing.T) {
 	if l := rep.Latency; l.Sent == 0 || l.Acked != l.Sent || l.Ack.N != l.Acked || l.Echo.N != l.Acked || len(l.Errors) != 0 {
 		t.Fatalf("latency %+v", l)
 	}
+	// The server's own reply clock saw every reply the client timed (one connection each).
+	if l := rep.Latency; l.Reply.N == 0 || l.ServerReply.N != l.Reply.N || l.ServerReply.P99 <= 0 || l.ServerReply.P99 > l.ServerReply.Max {
+		t.Fatalf("bot replies: client %+v, server %+v", l.Reply, l.ServerReply)
+	}
 	if s := rep.Storm; s.Stored == 0 || s.Lost != 0 || s.Duplicated != 0 || s.OutOfOrder != 0 || s.StoredTwice != 0 || s.Unconfirmed != 0 || s.TimedOut != 0 {
 		t.Fatalf("storm %+v", s)
 	}

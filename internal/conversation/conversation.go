@@ -110,6 +110,7 @@ type Service struct {
 	sendLimiter  *RateLimiter
 	openLimiter  *RateLimiter
 	secret       atomic.Pointer[[]byte]
+	presence     presence // whether other instances listen (PostgreSQL)
 }
 
 // NewService returns a conversation service with default limits and an in-process broker.
@@ -119,6 +120,7 @@ func NewService(db *store.DB, box *pii.Box, customers *crm.Service, log *slog.Lo
 	}
 	s := &Service{DB: db, PII: box, CRM: customers, Log: log, Now: time.Now, Broker: NewBroker(), Limits: DefaultLimits(),
 		Instance: auth.RandomToken("")[:12]}
+	s.presence.window = presenceWindow
 	s.sendLimiter = NewRateLimiter(s.Limits.SendPerSecond, s.Limits.SendBurst)
 	s.openLimiter = NewRateLimiter(s.Limits.SessionsPerSecond, s.Limits.SessionsBurst)
 	return s

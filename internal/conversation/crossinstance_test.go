@@ -2,13 +2,19 @@ package conversation_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"kefu/internal/app"
 	"kefu/internal/auth"
@@ -85,4 +91,119 @@ func TestCrossInstanceFanOut(t *testing.T) {
 			return f.Type == "inbox" && f.Reason == "updated" && f.ConversationID == conv
 		})
 	})
+}
+
+// TestLoneInstanceSkipsNotify: an instance that has heard no other for the presence window
+// sends no notices (nobody would read them); a second instance joining is heard at once, after
+// which messages posted on the first reach the second's clients.
+func TestLoneInstanceSkipsNotify(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect() != store.Postgres {
+			t.Skip("SQLite runs one instance and never notifies")
+		}
+		const window = 300 * time.Millisecond
+		envA := start(t, db)
+		a := envA.App.Conversations
+		a.SetLimits(relaxed())
+		conversation.SetPresenceWindow(a, window)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		listen := func(svc *conversation.Service) {
+			ready := make(chan struct{})
+			var once sync.Once
+			go svc.Listen(ctx, func() { once.Do(func() { close(ready) }) })
+			<-ready
+		}
+		// An observer that is not an instance: it counts the message notices on the channel.
+		var notices atomic.Int64
+		observer := listenRaw(t, ctx, db, func(payload string) {
+			if strings.HasPrefix(payload, "m|") {
+				notices.Add(1)
+			}
+		})
+		<-observer
+		listen(a)
+		_, conv := newVisitor(t, envA)
+		post := func(body string) {
+			t.Helper()
+			if _, _, err := a.Post(ctx, conversation.NewMessage{ConversationID: conv, SenderKind: "customer", Body: body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		post("while learning") // inside the window: notified
+		waitFor(t, "the notice sent while learning", func() bool { return notices.Load() == 1 })
+		time.Sleep(window + 100*time.Millisecond)
+		if conversation.OthersMayListen(a) {
+			t.Fatal("alone past the window, yet still notifying")
+		}
+		post("alone")
+		time.Sleep(200 * time.Millisecond)
+		if n := notices.Load(); n != 1 {
+			t.Fatalf("%d message notices, want none sent while alone", n-1)
+		}
+
+		// Instance B joins: A hears it at once and notifies again.
+		b := app.New(db, envA.App.PII, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		b.Conversations.SetResponder(nil)
+		conversation.SetPresenceWindow(b.Conversations, window)
+		got := make(chan int64, 10)
+		sub := b.Conversations.Broker.Subscribe(conv, func(ev conversation.Event) {
+			if ev.Kind == conversation.EventMessage {
+				got <- ev.MessageID
+			}
+		})
+		defer sub.Close()
+		listen(b.Conversations)
+		waitFor(t, "instance A hearing B's join", func() bool { return conversation.OthersMayListen(a) })
+		post("after the join")
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Fatal("instance B never heard of the message posted on A after it joined")
+		}
+	})
+}
+
+// listenRaw LISTENs on the realtime channel from a connection of its own; the returned channel
+// closes once it listens.
+func listenRaw(t *testing.T, ctx context.Context, db *store.DB, fn func(payload string)) <-chan struct{} {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		if _, err := pc.Exec(ctx, "LISTEN kefu_realtime"); err != nil {
+			t.Error(err)
+			close(ready)
+			return driver.ErrBadConn
+		}
+		close(ready)
+		for {
+			n, err := pc.WaitForNotification(ctx)
+			if err != nil {
+				return driver.ErrBadConn
+			}
+			fn(n.Payload)
+		}
+	})
+	t.Cleanup(func() {
+		cancel() // ends the wait, so Close does not block on the connection in use
+		conn.Close()
+	})
+	return ready
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -56,6 +56,24 @@ func (s *Service) listenOnce(ctx context.Context, ready func()) error {
 			listenErr = err
 			return driver.ErrBadConn
 		}
+		s.presence.listeningSince.Store(time.Now().UnixNano())
+		defer s.presence.listeningSince.Store(0)
+		// Join: the others answer, so within milliseconds both sides know to notify.
+		s.sayHello(ctx, true)
+		beat, stopBeat := context.WithCancel(ctx)
+		defer stopBeat()
+		go func() {
+			t := time.NewTicker(helloEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-beat.Done():
+					return
+				case <-t.C:
+					s.sayHello(beat, false)
+				}
+			}
+		}()
 		s.Broker.Resync()
 		if ready != nil {
 			ready()
@@ -67,6 +85,15 @@ func (s *Service) listenOnce(ctx context.Context, ready func()) error {
 				// Never hand a LISTENing connection back to the pool.
 				return driver.ErrBadConn
 			}
+			if instance, join, ok := parseHello(n.Payload); ok {
+				if instance != s.Instance {
+					s.presence.peerSeen.Store(time.Now().UnixNano())
+					if join {
+						s.sayHello(ctx, false)
+					}
+				}
+				continue
+			}
 			ev, instance, ok := decodeNotice(n.Payload)
 			if !ok || instance == s.Instance {
 				continue // ours were delivered in-process already
@@ -75,4 +102,12 @@ func (s *Service) listenOnce(ctx context.Context, ready func()) error {
 		}
 	})
 	return listenErr
+}
+
+// sayHello tells the other instances this one listens (see presence). It must not run on the
+// listening connection's goroutine's connection: it goes through the pool.
+func (s *Service) sayHello(ctx context.Context, join bool) {
+	if _, err := s.DB.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, hello(s.Instance, join)); err != nil && ctx.Err() == nil {
+		s.Log.Warn("realtime hello failed", "err", err)
+	}
 }

@@ -403,8 +403,12 @@ func (s *Service) Signal(ctx context.Context, ev Event) {
 	}
 }
 
-// notify tells the other instances (PostgreSQL only); a failure is logged, never fatal.
+// notify tells the other instances (PostgreSQL only), unless there are surely none (see
+// presence); a failure is logged, never fatal.
 func (s *Service) notify(ctx context.Context, ev Event) {
+	if !s.presence.othersMayListen(time.Now()) {
+		return
+	}
 	if _, err := s.DB.Exec(context.WithoutCancel(ctx), `SELECT pg_notify(?, ?)`, notifyChannel, encodeNotice(ev, s.Instance)); err != nil {
 		s.Log.Warn("realtime notify failed", "kind", ev.Kind, "err", err)
 	}

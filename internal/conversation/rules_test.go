@@ -83,3 +83,45 @@ func TestIndexedForSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestPresence(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	p := presence{window: 30 * time.Second}
+	if !p.othersMayListen(at(time.Hour)) {
+		t.Error("listener down: must notify (a newcomer would go unheard)")
+	}
+	p.listeningSince.Store(t0.UnixNano())
+	for _, c := range []struct {
+		name     string
+		peerSeen time.Duration // after t0; <0 = never
+		now      time.Duration
+		want     bool
+	}{
+		{"learning: just started listening", -1, 10 * time.Second, true},
+		{"alone past the window", -1, 31 * time.Second, false},
+		{"a peer's heartbeat is recent", 20 * time.Second, 45 * time.Second, true},
+		{"the peer went quiet", 20 * time.Second, 51 * time.Second, false},
+	} {
+		p.peerSeen.Store(0)
+		if c.peerSeen >= 0 {
+			p.peerSeen.Store(at(c.peerSeen).UnixNano())
+		}
+		if got := p.othersMayListen(at(c.now)); got != c.want {
+			t.Errorf("%s: othersMayListen = %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, join := range []bool{true, false} {
+		if inst, j, ok := parseHello(hello("abc123", join)); !ok || inst != "abc123" || j != join {
+			t.Errorf("hello round trip (join %v): %q %v %v", join, inst, j, ok)
+		}
+	}
+	for _, bad := range []string{"", "h", "h||1", "h|a|2", "h|a|1|x", "m|1|2|customer|a"} {
+		if _, _, ok := parseHello(bad); ok {
+			t.Errorf("parseHello(%q) accepted", bad)
+		}
+	}
+	if _, _, ok := decodeNotice(hello("a", true)); ok {
+		t.Error("a hello decodes as an event")
+	}
+}

@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -96,39 +97,81 @@ func (c *Catalog) match(f *finder) {
 	if len(rs) < 2 {
 		return
 	}
-	shared := map[int]int{}
-	for i := 0; i+1 < len(rs); i++ {
-		for _, n := range c.byGram[[2]rune{rs[i], rs[i+1]}] {
-			shared[n]++
+	// The text's distinct bigrams get small ids; for every name sharing any, which of them
+	// it has. matchName then tests membership by slice index instead of hashing each bigram
+	// again for every candidate name.
+	gramIDs := make([]int, len(rs)-1) // bigram starting at rune i → its id
+	ids := make(map[[2]rune]int, len(rs))
+	for i := range gramIDs {
+		g := [2]rune{rs[i], rs[i+1]}
+		id, ok := ids[g]
+		if !ok {
+			id = len(ids)
+			ids[g] = id
+		}
+		gramIDs[i] = id
+	}
+	k := len(ids)
+	has := make([]bool, len(c.names)*k) // has[n*k+id]: name n has the text's bigram id
+	var touched []int                   // names sharing any bigram
+	for g, id := range ids {
+		for _, n := range c.byGram[g] {
+			row := has[n*k : (n+1)*k]
+			if !slices.Contains(row, true) {
+				touched = append(touched, n)
+			}
+			row[id] = true
 		}
 	}
-	for ni, cnt := range shared {
+	// A name sharing fewer distinct bigrams than matchName could ever accept is not worth
+	// scanning for (most are not, in English, where common bigrams such as "er" touch half
+	// the catalogue).
+	seen := make([]bool, len(ids))
+	for _, ni := range touched {
+		h := has[ni*k : (ni+1)*k]
 		cn := c.names[ni]
-		if cnt < 1 || (cn.runes > 2 && cnt < 2) {
+		shared := 0
+		for _, ok := range h {
+			if ok {
+				shared++
+			}
+		}
+		if shared < minHits(len(cn.grams)) {
 			continue
 		}
-		c.matchName(f, cn, rs, pos)
+		c.matchName(f, cn, rs, pos, gramIDs, h, seen)
 	}
+}
+
+// minHits is the fewest distinct bigrams of a name (of n distinct bigrams) that a stretch of
+// text must share for matchName to accept it, whichever of its rules applies: an exact match
+// has all n; a Dice score of 0.6 needs 2h/(w+n) ≥ 0.6 with a window of w ≥ h bigrams, so
+// h ≥ 3n/7; the long-stretch rule needs 3; the coverage rule max(2, n/2).
+func minHits(n int) int {
+	dice := max(2, (3*n+6)/7) // ⌈3n/7⌉, at least the 2 hits the Dice rule's stretch needs
+	cover := max(2, (n+1)/2)
+	return min(n, 3, dice, cover)
 }
 
 // matchName finds maximal stretches of text whose bigrams belong to the name (one miss
 // allowed, for a typo) and accepts them when they cover enough of the name or are long.
-func (c *Catalog) matchName(f *finder, cn catName, rs []rune, pos []int) {
+// gramIDs[i] is the id of the text's bigram at rune i, has[id] whether the name has that
+// bigram; seen is scratch space of the same length.
+func (c *Catalog) matchName(f *finder, cn catName, rs []rune, pos []int, gramIDs []int, has, seen []bool) {
 	nGrams := len(cn.grams)
 	for i := 0; i+1 < len(rs); {
-		if !cn.grams[[2]rune{rs[i], rs[i+1]}] {
+		if !has[gramIDs[i]] {
 			i++
 			continue
 		}
 		j, hits, misses := i, 0, 0
-		seen := map[[2]rune]bool{}
+		clear(seen)
 		lastHit := i
 		for j+1 < len(rs) {
-			g := [2]rune{rs[j], rs[j+1]}
-			if cn.grams[g] {
-				if !seen[g] {
+			if id := gramIDs[j]; has[id] {
+				if !seen[id] {
 					hits++
-					seen[g] = true
+					seen[id] = true
 				}
 				lastHit = j
 				misses = 0

@@ -56,11 +56,20 @@ func (a *App) registerJobs() {
 		return retrain(ctx, p.Task)
 	})
 	a.Jobs.Handle(NightlyJob, func(ctx context.Context, j *jobs.Job) error {
-		if err := retrain(ctx, nlu.TaskIntent); err != nil {
+		j.RunAgainAt(NextNightly(a.Jobs.Now()))
+		if a.NLU == nil {
+			return nil
+		}
+		upToDate, reason, err := nlu.UpToDate(ctx, nlu.NewStore(a.DB), nlu.TaskIntent)
+		if err != nil {
 			return err
 		}
-		j.RunAgainAt(a.Jobs.Now().Add(24 * time.Hour))
-		return nil
+		if upToDate {
+			a.Log.Info("NLU nightly retrain skipped: nothing changed since the last training")
+			return nil
+		}
+		a.Log.Info("NLU nightly retrain", "why", reason)
+		return retrain(ctx, nlu.TaskIntent)
 	})
 	a.Jobs.Handle(media.SweepJob, func(ctx context.Context, j *jobs.Job) error {
 		n, err := a.Media.RemoveUnreferenced(ctx, time.Hour)
@@ -83,7 +92,7 @@ func (a *App) registerJobs() {
 }
 
 // ScheduleRecurringJobs makes sure each recurring job is queued; serve calls it at start.
-func ScheduleRecurringJobs(ctx context.Context, db store.Querier) error {
+func ScheduleRecurringJobs(ctx context.Context, db *store.DB) error {
 	if err := webhook.Start(ctx, db); err != nil {
 		return err
 	}
@@ -93,10 +102,45 @@ func ScheduleRecurringJobs(ctx context.Context, db store.Querier) error {
 	if err := recordsearch.Start(ctx, db); err != nil {
 		return err
 	}
-	for _, kind := range []string{SLASweepJob, AutoCloseJob, NightlyJob, media.SweepJob} {
+	for _, kind := range []string{SLASweepJob, AutoCloseJob, media.SweepJob} {
 		if err := jobs.Enqueue(ctx, db, kind, nil, jobs.Options{UniqueKey: kind}); err != nil {
 			return err
 		}
 	}
+	// The nightly retrain runs at night, not at every start: retraining takes seconds of
+	// both cores, which a server that has just started needs for its customers.
+	if err := jobs.Enqueue(ctx, db, NightlyJob, nil, jobs.Options{UniqueKey: NightlyJob, RunAt: NextNightly(time.Now())}); err != nil {
+		return err
+	}
+	// What cannot wait for the night: models stored before this binary's shipped examples
+	// changed (an upgrade), or corrections no stored model has learnt yet.
+	st := nlu.NewStore(db)
+	for _, task := range []string{nlu.TaskIntent, nlu.TaskSentiment} {
+		upToDate, _, err := nlu.UpToDate(ctx, st, task)
+		if err != nil {
+			return err
+		}
+		if !upToDate {
+			if err := jobs.Enqueue(ctx, db, RetrainJob, map[string]string{"task": task}, jobs.Options{UniqueKey: RetrainJob + ":" + task}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// nightlyHour is when the nightly retrain runs, in the shops' time zone (UTC+8): the quietest
+// hour of a Chinese online shop's day.
+const nightlyHour = 3
+
+var shopZone = time.FixedZone("CST", 8*3600)
+
+// NextNightly is the next nightlyHour o'clock (UTC+8) strictly after now.
+func NextNightly(now time.Time) time.Time {
+	local := now.In(shopZone)
+	next := time.Date(local.Year(), local.Month(), local.Day(), nightlyHour, 0, 0, 0, shopZone)
+	if !next.After(local) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
 }

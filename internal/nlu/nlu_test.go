@@ -169,6 +169,14 @@ func TestRetrainAndRollback(t *testing.T) {
 		if _, err := st.AddCorrection(ctx, Correction{Task: "bogus", Text: "x", Label: "y"}); err == nil {
 			t.Fatal("bad task accepted")
 		}
+		upToDate := func(want bool) {
+			t.Helper()
+			ok, reason, err := UpToDate(ctx, st, TaskIntent)
+			if err != nil || ok != want {
+				t.Fatalf("UpToDate = %v (%s) %v, want %v", ok, reason, err, want)
+			}
+		}
+		upToDate(true) // nothing stored: the shipped model, trained at start, is current
 		// agents teach a phrase the shipped data does not have
 		for _, s := range []string{"包裹被狗叼走了", "my parcel was eaten by the dog", "狗把快递叼走了", "the dog took my package"} {
 			if _, err := st.AddCorrection(ctx, Correction{Text: s, Label: "missing_item", MessageID: 42}); err != nil {
@@ -180,10 +188,12 @@ func TestRetrainAndRollback(t *testing.T) {
 			t.Fatalf("examples %v %v", ex, err)
 		}
 
+		upToDate(false) // corrections no model has learnt
 		r1, err := Retrain(ctx, st, TaskIntent, RetrainOptions{Config: quickRetrainConfig()})
 		if err != nil {
 			t.Fatal(err)
 		}
+		upToDate(true)
 		if r1.Version != 1 || !r1.Activated || r1.Metrics.NTest == 0 || r1.Metrics.Accuracy <= 0 {
 			t.Fatalf("first retrain %+v", r1)
 		}
@@ -220,6 +230,11 @@ func TestRetrainAndRollback(t *testing.T) {
 		if err := Rollback(ctx, st, TaskIntent, 1); err != nil {
 			t.Fatal(err)
 		}
+		// a correction after the last training makes the night's retraining worth it again
+		if _, err := st.AddCorrection(ctx, Correction{Text: "快递员把包裹扔河里了", Label: "missing_item"}); err != nil {
+			t.Fatal(err)
+		}
+		upToDate(false)
 		// the engine picks up the active model
 		e := New(nil, nil)
 		if err := LoadActive(ctx, st, e); err != nil {

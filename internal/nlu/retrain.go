@@ -302,3 +302,43 @@ func LoadActive(ctx context.Context, st *Store, e *Engine) error {
 	}
 	return nil
 }
+
+// UpToDate reports whether retraining task would only repeat the last training: the newest
+// stored model was trained on as many examples (shipped plus stored) as there are now and no
+// example was stored after it; or, with no stored model, there are no stored examples either
+// (the engine runs the shipped model, trained from the same data at start). reason says why
+// not, for the log.
+func UpToDate(ctx context.Context, st *Store, task string) (ok bool, reason string, err error) {
+	shipped, err := DefaultExamples(task)
+	if err != nil {
+		return false, "", err
+	}
+	var stored int64
+	if err := st.db.QueryRow(ctx, `SELECT COUNT(*) FROM nlu_examples WHERE task = ?`, task).Scan(&stored); err != nil {
+		return false, "", err
+	}
+	versions, err := st.Versions(ctx, task)
+	if err != nil {
+		return false, "", err
+	}
+	if len(versions) == 0 {
+		if stored == 0 {
+			return true, "", nil
+		}
+		return false, fmt.Sprintf("%d stored examples and no model trained on them", stored), nil
+	}
+	newest := versions[0]
+	if n := int64(len(shipped)) + stored; n != newest.NExamples {
+		return false, fmt.Sprintf("%d examples now, v%d was trained on %d", n, newest.Version, newest.NExamples), nil
+	}
+	if stored > 0 {
+		var last time.Time
+		if err := st.db.QueryRow(ctx, `SELECT created_at FROM nlu_examples WHERE task = ? ORDER BY id DESC LIMIT 1`, task).Scan(&last); err != nil {
+			return false, "", err
+		}
+		if last.After(newest.CreatedAt) {
+			return false, fmt.Sprintf("examples stored since v%d", newest.Version), nil
+		}
+	}
+	return true, "", nil
+}

@@ -43,7 +43,7 @@ func TestConsole(t *testing.T) {
 		// Edit the answer: the preview follows as one types, and saving makes version 2.
 		Eval[chromedp.Void](p, q+"('[data-testid=kb-editor] textarea[name=answer]').select()")
 		p.Type("[data-testid=kb-editor] textarea[name=answer]", "You can return most items within **15 days** of delivery.")
-		p.Wait("preview updated", q+"('[data-testid=kb-preview]').textContent.includes('15 days')", 5*time.Second)
+		p.Wait("preview updated", q+"('[data-testid=kb-preview]').textContent.includes('15 days')", 10*time.Second)
 		p.Do(chromedp.Click(chromedp.CSS("[data-testid=kb-save]")))
 		p.Wait("version 2 saved", q+"('[data-testid=kb-version]').textContent.startsWith('Version 2') && "+q+"All('[data-testid=kb-versions] tr').length === 2", 10*time.Second)
 		// The stored article is version 2 with the new text.
@@ -56,7 +56,7 @@ func TestConsole(t *testing.T) {
 		}
 		// View version 1 from the history: the old answer, rendered.
 		p.Do(chromedp.Click(chromedp.CSS("[data-testid=kb-versions] button[data-version='1']")))
-		p.Wait("version 1 shown", q+"('[data-testid=kb-version-view]')", 5*time.Second)
+		p.Wait("version 1 shown", q+"('[data-testid=kb-version-view]')", 10*time.Second)
 		view := Eval[string](p, q+"('[data-testid=kb-version-view]').textContent")
 		if !strings.Contains(view, "7 days") || strings.Contains(view, "15 days") {
 			t.Errorf("version 1 view = %q, want the original answer", view)
@@ -137,7 +137,7 @@ func TestConsole(t *testing.T) {
 		}
 		p.Screenshot("console-sla-en")
 		setSelect(p, "[data-testid=lang-switch]", "zh-CN")
-		p.Wait("Chinese title", q+"('[data-testid=service-levels] h1').textContent === 'SLA 与工作时间'", 5*time.Second)
+		p.Wait("Chinese title", q+"('[data-testid=service-levels] h1').textContent === 'SLA 与工作时间'", 10*time.Second)
 		if got := Eval[string](p, "document.documentElement.lang"); got != "zh-CN" {
 			t.Errorf("html lang = %q after switching", got)
 		}
@@ -214,7 +214,7 @@ func TestConsole(t *testing.T) {
 		row := fmt.Sprintf("[data-testid=users] tr[data-user='%d']", sam.ID)
 		p.Wait("users table", q+"("+jsString(row+" [data-testid=user-edit]")+")", 15*time.Second)
 		p.Do(chromedp.Click(chromedp.CSS(row + " [data-testid=user-edit]")))
-		p.Wait("user editor", q+"('[data-testid=user-editor] select[name=edit-role]')", 5*time.Second)
+		p.Wait("user editor", q+"('[data-testid=user-editor] select[name=edit-role]')", 10*time.Second)
 		setSelect(p, "[data-testid=user-editor] select[name=edit-role]", "supervisor")
 		p.Do(chromedp.Click(chromedp.CSS("[data-testid=user-save]")))
 		p.Wait("role shown", q+"("+jsString(row+" [data-field=role]")+").textContent === 'Supervisor'", 10*time.Second)
@@ -237,7 +237,7 @@ func TestConsole(t *testing.T) {
 			t.Errorf("token row = %q, want its prefix and owner only", text)
 		}
 		p.Do(chromedp.Click(chromedp.CSS(trow + " [data-testid=token-revoke]")))
-		p.Wait("confirm", q+"("+jsString(trow+" [data-testid=token-revoke-confirm]")+")", 5*time.Second)
+		p.Wait("confirm", q+"("+jsString(trow+" [data-testid=token-revoke-confirm]")+")", 10*time.Second)
 		p.Do(chromedp.Click(chromedp.CSS(trow + " [data-testid=token-revoke-confirm]")))
 		p.Wait("revoked", q+"("+jsString(trow+" [data-field=status]")+").textContent.startsWith('Revoked')", 10*time.Second)
 		if _, err := e.App.Auth.Authenticate(ctx, token); err == nil {

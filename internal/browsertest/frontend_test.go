@@ -151,11 +151,11 @@ func TestFrontEnd(t *testing.T) {
 
 		// Switch to English: the UI changes at once and the choice survives a reload.
 		setSelect(p, "[data-testid=lang-switch]", "en")
-		p.Wait("English nav", q+"('.sidenav a').textContent === 'Inbox'", 5*time.Second)
+		p.Wait("English nav", q+"('.sidenav a').textContent === 'Inbox'", 10*time.Second)
 		p.Navigate("/inbox")
 		p.Wait("English after reload", q+"('.sidenav a') && "+q+"('.sidenav a').textContent === 'Inbox'", 10*time.Second)
 		setSelect(p, "[data-testid=lang-switch]", "zh-CN")
-		p.Wait("Chinese again", q+"('.sidenav a').textContent === '收件箱'", 5*time.Second)
+		p.Wait("Chinese again", q+"('.sidenav a').textContent === '收件箱'", 10*time.Second)
 		p.NoConsoleErrors()
 	})
 
@@ -228,7 +228,7 @@ func TestFrontEnd(t *testing.T) {
 			}
 			// Open with a real click; the panel is interactive when the text box has focus.
 			p.Do(chromedp.Click(chromedp.JSPath(launcher)))
-			p.Wait("panel input focused", widget+".activeElement && "+widget+".activeElement.id === 'kefu-input'", 5*time.Second)
+			p.Wait("panel input focused", widget+".activeElement && "+widget+".activeElement.id === 'kefu-input'", 10*time.Second)
 			if got := Eval[string](p, launcher+".getAttribute('aria-expanded')"); got != "true" {
 				t.Errorf("aria-expanded = %q after opening", got)
 			}
@@ -245,19 +245,19 @@ func TestFrontEnd(t *testing.T) {
 				})`))
 			}
 			greeting := map[string]string{"en": "welcome to Xiaoman Select", "zh": "欢迎光临小满优选"}[lang]
-			p.Wait("greeting", widget+".querySelector('.log .bubble').textContent.includes("+jsString(greeting)+")", 5*time.Second)
+			p.Wait("greeting", widget+".querySelector('.log .bubble').textContent.includes("+jsString(greeting)+")", 10*time.Second)
 			if n := Eval[int](p, widget+".querySelectorAll('.quick button').length"); n == 0 {
 				t.Error("no quick-reply buttons")
 			}
 			// Type with the keyboard and send with Enter.
 			p.Do(chromedp.KeyEvent(map[string]string{"en": "Where is my order?", "zh": "我的订单到哪了"}[lang]), chromedp.KeyEvent(kb.Enter))
-			p.Wait("customer message shown", widget+".querySelector('.msg.mine .bubble')", 5*time.Second)
+			p.Wait("customer message shown", widget+".querySelector('.msg.mine .bubble')", 10*time.Second)
 			p.Wait("bot reply", widget+".querySelectorAll('.msg.theirs').length >= 2", 10*time.Second)
 			t.Logf("widget log: %s", Eval[string](p, widget+".querySelector('.log').innerText"))
 			p.Screenshot("widget-" + lang)
 			// Escape closes the panel and gives focus back to the launcher.
 			p.Do(chromedp.KeyEvent(kb.Escape))
-			p.Wait("panel closed, focus on launcher", "!"+widget+".querySelector('.panel') && "+widget+".activeElement === "+launcher, 5*time.Second)
+			p.Wait("panel closed, focus on launcher", "!"+widget+".querySelector('.panel') && "+widget+".activeElement === "+launcher, 10*time.Second)
 
 			if lang != "en" {
 				p.NoConsoleErrors()
@@ -285,7 +285,7 @@ func TestFrontEnd(t *testing.T) {
 		p.Navigate("/demo")
 		p.Wait("widget launcher", widget+".querySelector('.launcher')", 10*time.Second)
 		p.Do(chromedp.Click(chromedp.JSPath(widget + ".querySelector('.launcher')")))
-		p.Wait("panel", widget+".querySelector('.panel')", 5*time.Second)
+		p.Wait("panel", widget+".querySelector('.panel')", 10*time.Second)
 		w := Eval[float64](p, widget+".querySelector('.panel').getBoundingClientRect().width")
 		h := Eval[float64](p, widget+".querySelector('.panel').getBoundingClientRect().height")
 		if w < 389 || h < 700 {

@@ -52,7 +52,7 @@ func TestWidgetPhotoAndSatisfaction(t *testing.T) {
 		input.files = dt.files;
 		input.dispatchEvent(new Event('change', { bubbles: true }));
 	})()`)
-	cust.Wait("photo preview", widget+".querySelector('[data-testid=widget-photo-preview] img')", 5*time.Second)
+	cust.Wait("photo preview", widget+".querySelector('[data-testid=widget-photo-preview] img')", 10*time.Second)
 	cust.Screenshot("widget-photo-preview-en")
 	cust.Do(chromedp.Click(chromedp.JSPath(widget + ".querySelector('.compose .send')")))
 	sent := time.Now()

@@ -104,8 +104,8 @@ func (s *Service) listenOnce(ctx context.Context, ready func()) error {
 	return listenErr
 }
 
-// sayHello tells the other instances this one listens (see presence). It must not run on the
-// listening connection's goroutine's connection: it goes through the pool.
+// sayHello tells the other instances this one listens (see presence). It goes through the
+// pool, never the listening connection, which is busy waiting for notices.
 func (s *Service) sayHello(ctx context.Context, join bool) {
 	if _, err := s.DB.Exec(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, hello(s.Instance, join)); err != nil && ctx.Err() == nil {
 		s.Log.Warn("realtime hello failed", "err", err)

@@ -87,6 +87,7 @@ type session struct {
 	inboxQueue inboxQueue
 
 	// read-loop only
+	frameAt     time.Time // when the frame being handled began to arrive (the reply clock)
 	frames      *Bucket
 	strikes     int
 	strikeStart time.Time
@@ -136,6 +137,7 @@ func (ss *session) run() {
 		if err != nil {
 			return
 		}
+		ss.frameAt = time.Now()
 		buf = buf[:0]
 		b := bytes.NewBuffer(buf)
 		n, err := io.Copy(b, io.LimitReader(rd, int64(l.MaxFrameBytes)+1))
@@ -570,7 +572,7 @@ func (ss *session) sendMessageFrame(m *Message) {
 }
 
 func (ss *session) sendMessage(f *ClientFrame) error {
-	received := time.Now()
+	received := ss.frameAt
 	if ss.p.Kind == "agent" && !ss.p.CanWrite {
 		return apperr.Forbidden("your role does not allow conversations:write")
 	}

@@ -14,6 +14,7 @@ import (
 	"kefu/internal/auth"
 	"kefu/internal/conversation"
 	"kefu/internal/crm"
+	"kefu/internal/recordsearch"
 	"kefu/internal/store"
 	"kefu/internal/store/storetest"
 )
@@ -277,5 +278,37 @@ func TestResponderPlugsIn(t *testing.T) {
 		}
 		ws.quiet(150 * 1e6)
 		env.App.Conversations.SetResponder(nil)
+	})
+}
+
+// TestNewConversationIndexedAtOnce: a conversation's subject is indexed for agents' search by
+// the transaction that creates it, so the catch-up sweep (which locks the rows it indexes)
+// never has to touch a live conversation.
+func TestNewConversationIndexedAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		env := start(t, db)
+		var s conversation.SessionResponse
+		widgetJSON(t, env, "", "POST", "/api/v1/widget/session", map[string]any{}, 200, &s)
+		var c conversation.CustomerConversation
+		widgetJSON(t, env, s.VisitorToken, "POST", "/api/v1/widget/conversations", map[string]any{"subject": "申请退款流程咨询"}, 201, &c)
+		var indexed bool
+		if err := db.QueryRow(context.Background(), `SELECT search_indexed FROM conversations WHERE id = ?`, c.ID).Scan(&indexed); err != nil {
+			t.Fatal(err)
+		}
+		terms := recordsearch.Terms(recordsearch.KindConversation, c.Subject)
+		postings := 0
+		for _, term := range terms {
+			var n int
+			if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM search_terms WHERE term = ? AND record_id = ?`, term, c.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			postings += n
+		}
+		if !indexed || len(terms) == 0 || postings != len(terms) {
+			t.Fatalf("new conversation: search_indexed %v, %d of its %d terms indexed", indexed, postings, len(terms))
+		}
+		if n, err := recordsearch.Sync(context.Background(), db, 1000, recordsearch.KindConversation); err != nil || n != 0 {
+			t.Fatalf("the sweep found %d conversations to index (err %v), want none", n, err)
+		}
 	})
 }

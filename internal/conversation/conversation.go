@@ -220,9 +220,25 @@ func (s *Service) Create(ctx context.Context, q store.Querier, in NewConversatio
 		handled = "bot"
 	}
 	now := s.Now()
-	id, err := store.InsertID(ctx, q, `INSERT INTO conversations (customer_id, visitor_token_hash, channel, status, handled_by, assignee_id, team_id, subject, lang, created_at, updated_at)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(in.CustomerID), nullStr(in.visitorHash), in.Channel, handled, nullID(in.AssigneeID), nullID(in.TeamID), in.Subject, in.Lang, now, now)
+	// The subject is indexed for agents' search in the transaction that inserts the row (as a
+	// message's body is), not left to the catch-up sweep: the sweep locks the rows it indexes,
+	// and a conversation is written to by every message from its first minute on.
+	var id int64
+	insert := func(tx *store.Tx) error {
+		var err error
+		id, err = store.InsertID(ctx, tx, `INSERT INTO conversations (customer_id, visitor_token_hash, channel, status, handled_by, assignee_id, team_id, subject, lang, created_at, updated_at, search_indexed)
+			VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, TRUE) RETURNING id`,
+			nullID(in.CustomerID), nullStr(in.visitorHash), in.Channel, handled, nullID(in.AssigneeID), nullID(in.TeamID), in.Subject, in.Lang, now, now)
+		if err != nil {
+			return err
+		}
+		return recordsearch.Reindex(ctx, tx, recordsearch.KindConversation, id, "", in.Subject)
+	}
+	if tx, ok := q.(*store.Tx); ok {
+		err = insert(tx)
+	} else {
+		err = s.DB.Tx(ctx, insert)
+	}
 	if err != nil {
 		return nil, err
 	}

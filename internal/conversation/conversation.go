@@ -120,7 +120,7 @@ func NewService(db *store.DB, box *pii.Box, customers *crm.Service, log *slog.Lo
 	}
 	s := &Service{DB: db, PII: box, CRM: customers, Log: log, Now: time.Now, Broker: NewBroker(), Limits: DefaultLimits(),
 		Instance: auth.RandomToken("")[:12]}
-	s.presence.window = presenceWindow
+	s.presence.window, s.presence.every = presenceWindow, helloEvery
 	s.sendLimiter = NewRateLimiter(s.Limits.SendPerSecond, s.Limits.SendBurst)
 	s.openLimiter = NewRateLimiter(s.Limits.SessionsPerSecond, s.Limits.SessionsBurst)
 	return s

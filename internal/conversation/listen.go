@@ -63,7 +63,7 @@ func (s *Service) listenOnce(ctx context.Context, ready func()) error {
 		beat, stopBeat := context.WithCancel(ctx)
 		defer stopBeat()
 		go func() {
-			t := time.NewTicker(helloEvery)
+			t := time.NewTicker(s.presence.every)
 			defer t.Stop()
 			for {
 				select {

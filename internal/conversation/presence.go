@@ -21,7 +21,7 @@ import (
 // subscription starts with a database read, and the join reaches the others within
 // milliseconds, long before a client could subscribe through it.
 type presence struct {
-	window         time.Duration
+	window, every  time.Duration // presenceWindow and helloEvery, shorter in tests
 	listeningSince atomic.Int64 // UnixNano when this instance's LISTEN took effect; 0 while down
 	peerSeen       atomic.Int64 // UnixNano of the last hello from another instance
 }

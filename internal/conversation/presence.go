@@ -22,8 +22,8 @@ import (
 // milliseconds, long before a client could subscribe through it.
 type presence struct {
 	window, every  time.Duration // presenceWindow and helloEvery, shorter in tests
-	listeningSince atomic.Int64 // UnixNano when this instance's LISTEN took effect; 0 while down
-	peerSeen       atomic.Int64 // UnixNano of the last hello from another instance
+	listeningSince atomic.Int64  // UnixNano when this instance's LISTEN took effect; 0 while down
+	peerSeen       atomic.Int64  // UnixNano of the last hello from another instance
 }
 
 const (

@@ -312,3 +312,57 @@ func TestNewConversationIndexedAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// countingBot keeps a counter in the dialogue state and replies with the value it read: two
+// turns that saw the same value would mean one of them worked from a stale conversation row.
+type countingBot struct{}
+
+func (countingBot) OnCustomerMessage(ctx context.Context, conv *conversation.Conversation, m *conversation.Message) (conversation.Turn, error) {
+	var state struct{ N int }
+	if conv.BotState != "" {
+		if err := json.Unmarshal([]byte(conv.BotState), &state); err != nil {
+			return conversation.Turn{}, err
+		}
+	}
+	reply := fmt.Sprint("n=", state.N)
+	state.N++
+	return conversation.Turn{Messages: []conversation.Outgoing{{Body: reply}}, State: state}, nil
+}
+
+// TestBotTurnsSeeEachOthersState: a turn reuses the conversation row its message's post
+// returned only while no other turn has finished since; two tabs of one customer writing at
+// once must still give every turn the state the previous turn left.
+func TestBotTurnsSeeEachOthersState(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		env := start(t, db)
+		env.App.Conversations.SetLimits(relaxed())
+		env.App.Conversations.SetResponder(countingBot{})
+		defer env.App.Conversations.SetResponder(nil)
+		token, conv := newVisitor(t, env)
+		tabs := []*tconn{dialCustomer(t, env, token), dialCustomer(t, env, token)}
+		for _, ws := range tabs {
+			ws.subscribe(conv, 0)
+		}
+		const perTab = 6
+		for i := 0; i < perTab; i++ {
+			for k, ws := range tabs {
+				ws.send(conversation.ClientFrame{Type: "send", ConversationID: conv, ClientMsgID: fmt.Sprint(k, "-", i), Body: "hi"})
+			}
+		}
+		seen := map[string]bool{}
+		for _, m := range tabs[0].messages(conv, 4*perTab) {
+			if m.SenderKind != "bot" {
+				continue
+			}
+			if seen[m.Body] {
+				t.Fatalf("two turns replied %q: one read a stale dialogue state", m.Body)
+			}
+			seen[m.Body] = true
+		}
+		for n := 0; n < 2*perTab; n++ {
+			if !seen[fmt.Sprint("n=", n)] {
+				t.Fatalf("no turn replied n=%d; replies %v", n, seen)
+			}
+		}
+	})
+}

@@ -105,8 +105,11 @@ type Service struct {
 
 	responder atomic.Pointer[responderBox]
 	// respondLocks serialise the bot per conversation (striped to bound memory), so replies
-	// to two quick customer messages come out in the order the messages went in.
-	respondLocks [64]sync.Mutex
+	// to two quick customer messages come out in the order the messages went in. A turn
+	// holds its stripe for the whole turn, reply transaction included, so conversations
+	// sharing a stripe wait for each other: with 64 stripes, 1,000 live conversations and a
+	// loaded database, that queueing was a visible part of the reply p99.
+	respondLocks [1024]respondStripe
 	sendLimiter  *RateLimiter
 	openLimiter  *RateLimiter
 	secret       atomic.Pointer[[]byte]
@@ -279,6 +282,18 @@ func (s *Service) Get(ctx context.Context, id int64) (*Conversation, error) {
 	}
 	c.Reads, err = s.reads(ctx, id)
 	return c, err
+}
+
+// respondStripe serialises the bot turns of the conversations that hash to it. turns counts
+// the turns it has finished, so a turn can tell whether the conversation row its message's
+// post returned is still the latest the bot wrote (see Service.Respond).
+type respondStripe struct {
+	sync.Mutex
+	turns atomic.Uint64
+}
+
+func (s *Service) respondStripe(conversationID int64) *respondStripe {
+	return &s.respondLocks[uint64(conversationID)%uint64(len(s.respondLocks))]
 }
 
 func (s *Service) get(ctx context.Context, q store.Querier, id int64) (*Conversation, error) {

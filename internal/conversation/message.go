@@ -37,6 +37,11 @@ type Message struct {
 	// message it answers. Writing that reply to the customer's connection observes
 	// botReplySeconds.
 	receivedAt, answers time.Time
+	// conv is the conversation row as this message's post left it, and turnsBefore the
+	// respond stripe's finished turns just before that post began: Respond reuses the row
+	// instead of reading it again when no bot turn has finished in between.
+	conv        *Conversation
+	turnsBefore uint64
 }
 
 // botReplySeconds is the bot's reply latency as the server sees it: from reading the
@@ -212,7 +217,9 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 	}
 	convID := ins[0].ConversationID
 	var prevID int64
+	var conv *Conversation
 	now := s.Now()
+	turnsBefore := s.respondStripe(convID).turns.Load()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		out = out[:0]
 		if first != nil {
@@ -223,16 +230,17 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 		// Locking the conversation row first serialises writers of this conversation, which
 		// is what makes ids grow in commit order within it (see the package comment). A
 		// customer writing into a closed conversation reopens it.
-		res, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
+		// The row comes back for the bot's turn (see Message.conv): one read fewer per message.
+		conv, err = scanConversation(tx.QueryRow(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
 			status = CASE WHEN ? AND status = 'closed' THEN 'open' ELSE status END,
 			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END,
 			bot_state = COALESCE(?, bot_state)
-			WHERE id = ?`, now, now, customer, customer, botState, convID)
+			WHERE id = ? RETURNING `+convColumns, now, now, customer, customer, botState, convID))
+		if store.IsNoRows(err) {
+			return apperr.NotFound("conversation")
+		}
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.NotFound("conversation")
 		}
 		for i, in := range enc {
 			// A resent client_msg_id hits the unique index and inserts nothing. The first
@@ -255,6 +263,7 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 				return err
 			}
 			m.receivedAt, m.answers = in.receivedAt, in.answers
+			m.conv, m.turnsBefore = conv, turnsBefore
 			if indexedForSearch(in.SenderKind) {
 				if err := recordsearch.IndexMessage(ctx, tx, m.ID, m.Body); err != nil {
 					return err

@@ -72,15 +72,22 @@ func (s *Service) Respond(ctx context.Context, msg *Message) {
 	if r == nil || msg == nil || msg.SenderKind != "customer" {
 		return
 	}
-	lock := &s.respondLocks[uint64(msg.ConversationID)%uint64(len(s.respondLocks))]
-	lock.Lock()
-	defer lock.Unlock()
+	stripe := s.respondStripe(msg.ConversationID)
+	stripe.Lock()
+	defer stripe.Unlock()
+	defer stripe.turns.Add(1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), respondTimeout)
 	defer cancel()
-	conv, err := s.get(ctx, s.DB, msg.ConversationID)
-	if err != nil {
-		s.Log.Error("responder: load conversation", "conversation", msg.ConversationID, "err", err)
-		return
+	// The row the message's post returned is current unless a bot turn finished since (it
+	// wrote bot_state), so it is read again only then. Agents' changes (takeover, close)
+	// race with the bot either way; the window is the same few milliseconds.
+	conv := msg.conv
+	if conv == nil || stripe.turns.Load() != msg.turnsBefore {
+		var err error
+		if conv, err = s.get(ctx, s.DB, msg.ConversationID); err != nil {
+			s.Log.Error("responder: load conversation", "conversation", msg.ConversationID, "err", err)
+			return
+		}
 	}
 	if conv.HandledBy != "bot" {
 		return

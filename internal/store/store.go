@@ -122,6 +122,9 @@ func ParseURL(url string) (Dialect, string, error) {
 	}
 }
 
+// postgresConns is the size of the PostgreSQL connection pool of one kefu instance.
+var postgresConns = 32
+
 // Open connects and checks the connection. For SQLite the parent directory is created.
 func Open(ctx context.Context, url string) (*DB, error) {
 	dialect, dsn, err := ParseURL(url)
@@ -149,8 +152,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(8)
 		sqlDB.SetMaxIdleConns(8)
 	} else {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(16)
+		// Every open connection stays idle too: with fewer idle than open, each burst above
+		// the idle count closed connections that the next burst had to open again, and a new
+		// PostgreSQL connection costs a backend fork, authentication and cold catalogue and
+		// statement caches (74 new sessions in 10 s at 500 messages/s, and a reply p99 in
+		// the hundreds of milliseconds).
+		sqlDB.SetMaxOpenConns(postgresConns)
+		sqlDB.SetMaxIdleConns(postgresConns)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

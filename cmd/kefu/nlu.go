@@ -25,7 +25,12 @@ kefu nlu models [--task intent|sentiment]    list stored model versions with the
 kefu nlu rollback [--task intent|sentiment] VERSION   re-activate a stored version
 
 CSV files have a header with text and label columns (extra columns are ignored).
-Progress goes to stderr; results (JSON) to stdout.`,
+Progress goes to stderr; results (JSON) to stdout.
+
+train and eval take hyper-parameter flags (default: the task's configuration, the one the
+server trains with; see ` + "`kefu nlu train -h`" + `): --hidden N (0 = linear model), --dropout,
+--epochs, --min-steps, --max-features, --runs, --rate, --char-weight, --min-df, --reject-rate;
+--lambda applies to linear models only (sentiment, or intent with --hidden 0).`,
 		run: runNLU,
 	})
 }
@@ -48,22 +53,47 @@ func runNLU(ctx context.Context, args []string) error {
 }
 
 // configFlags registers the hyper-parameter flags shared by train and eval; defaults come
-// from the package so the CLI and the server train the same way.
+// from the package so the CLI and the server train the same way. The intent model has a
+// hidden layer (--hidden, --dropout, --min-steps); the sentiment model is linear (--lambda).
 func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
+	hidden := fs.Int("hidden", -1, "hidden units (-1 = default for the task: 256 for intent; 0 = linear model)")
+	dropout := fs.Float64("dropout", -1, "share of features dropped in each training step (-1 = default for the task)")
 	epochs := fs.Int("epochs", 0, "SGD epochs (0 = default for the task)")
-	lambda := fs.Float64("lambda", 0, "L2 regularisation (0 = default)")
-	rate := fs.Float64("rate", 0, "initial learning rate (0 = default)")
+	minSteps := fs.Int("min-steps", -1, "hidden-layer model: raise the epochs of small training sets to at least this many SGD steps (-1 = default)")
+	lambda := fs.Float64("lambda", 0, "L2 regularisation, linear model only (0 = default)")
+	rate := fs.Float64("rate", 0, "initial learning rate (0 = default for the task)")
 	charWeight := fs.Float64("char-weight", 0, "weight of character n-grams (0 = default)")
 	reject := fs.Float64("reject-rate", -1, "share of held-out in-scope texts rejected as out-of-scope (-1 = default)")
-	runs := fs.Int("runs", 0, "SGD runs averaged into the model (0 = default for the task)")
+	runs := fs.Int("runs", 0, "independent SGD runs: linear model, averaged into one; hidden-layer model, the hidden units split into that many networks whose scores are averaged (0 = default for the task)")
 	minDF := fs.Int("min-df", 0, "drop features seen in fewer training texts (0 = default)")
+	maxFeatures := fs.Int("max-features", -1, "hidden-layer model: keep only this many features, the most frequent (-1 = default; 0 = no limit)")
 	return func(task string) (classify.Config, error) {
 		c, err := nlu.ConfigFor(task)
 		if err != nil {
 			return c, err
 		}
+		switch {
+		case *hidden == 0 && c.Hidden > 0:
+			c = classify.LinearConfig() // a linear model wants its own rate and L2
+		case *hidden > 0 && c.Hidden == 0:
+			// a hidden layer on a linear task: the hidden-layer model's own training settings
+			d := classify.DefaultConfig()
+			c.Rate, c.Dropout, c.MinSteps, c.MaxFeatures, c.Runs = d.Rate, d.Dropout, d.MinSteps, d.MaxFeatures, d.Runs
+			c.Hidden = *hidden
+		case *hidden > 0:
+			c.Hidden = *hidden
+		}
+		if *dropout >= 0 {
+			if *dropout >= 1 {
+				return c, fmt.Errorf("--dropout must be below 1")
+			}
+			c.Dropout = *dropout
+		}
 		if *epochs > 0 {
 			c.Epochs = *epochs
+		}
+		if *minSteps >= 0 {
+			c.MinSteps = *minSteps
 		}
 		if *lambda > 0 {
 			c.Lambda = *lambda
@@ -80,8 +110,14 @@ func configFlags(fs *flag.FlagSet) func(task string) (classify.Config, error) {
 		if *minDF > 0 {
 			c.MinDF = *minDF
 		}
+		if *maxFeatures >= 0 {
+			c.MaxFeatures = *maxFeatures
+		}
 		if *reject >= 0 {
 			c.RejectRate, c.RejectRateWithOOS = *reject, *reject
+		}
+		if c.Hidden > 0 && c.Runs > 1 && c.Hidden%c.Runs != 0 {
+			return c, fmt.Errorf("--hidden %d does not split into --runs %d networks", c.Hidden, c.Runs)
 		}
 		return c, nil
 	}

@@ -35,6 +35,14 @@ func quickConfig() Config {
 	return c
 }
 
+// linearConfig is quickConfig without the hidden layer (the intent model before it had one),
+// for the tests of what only the linear model does.
+func linearConfig() Config {
+	c := LinearConfig()
+	c.Epochs = 15
+	return c
+}
+
 func TestTrainPredict(t *testing.T) {
 	m, err := Train(context.Background(), toyData(), nil, quickConfig(), nil)
 	if err != nil {
@@ -323,7 +331,7 @@ func BenchmarkPredictToy(b *testing.B) {
 // Averaging several SGD runs gives one ordinary model: deterministic, stored and loaded like
 // any other, and as accurate on the toy set as a single run.
 func TestRunsAreAveragedIntoOneModel(t *testing.T) {
-	cfg := quickConfig()
+	cfg := linearConfig()
 	cfg.Runs = 3
 	m1, err := Train(context.Background(), toyData(), nil, cfg, nil)
 	if err != nil {
@@ -345,7 +353,7 @@ func TestRunsAreAveragedIntoOneModel(t *testing.T) {
 			t.Errorf("two trainings differ on %q: %+v vs %+v", text, a, b)
 		}
 	}
-	one := quickConfig()
+	one := linearConfig()
 	single, err := Train(context.Background(), toyData(), nil, one, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -367,11 +375,11 @@ func slicesEqual(a, b []float32) bool {
 	return true
 }
 
-// Models stored before Config gained Runs, NBAlpha, Features.Shape and Features.Binary (for
-// example in the nlu_models table) must still load and predict exactly as before: the new
-// fields are absent from their gob stream and default to the old behaviour.
+// Models stored before Config gained Runs, NBAlpha, Features.Shape, Features.Binary, Hidden
+// and Dropout (for example in the nlu_models table) must still load and predict exactly as
+// before: the new fields are absent from their gob stream and default to the old behaviour.
 func TestModelWithoutNewerConfigFieldsLoads(t *testing.T) {
-	m, err := Train(context.Background(), toyData(), nil, quickConfig(), nil)
+	m, err := Train(context.Background(), toyData(), nil, linearConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +423,7 @@ func TestModelWithoutNewerConfigFieldsLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded.Config.Runs != 0 || loaded.Config.Features.Shape || loaded.Config.Features.Binary || loaded.Config.NBAlpha != 0 {
+	if c := loaded.Config; c.Runs != 0 || c.Features.Shape || c.Features.Binary || c.NBAlpha != 0 || c.Hidden != 0 || c.Dropout != 0 || c.MaxFeatures != 0 {
 		t.Fatalf("new fields not at their zero values: %+v", loaded.Config)
 	}
 	for _, text := range []string{"我要退款", "where is my order", "hi", "随便说点什么", "WHERE IS MY ORDER???"} {

@@ -94,6 +94,8 @@ type scratch struct {
 	kc   []keyCount
 	vec  sparse
 	z    []float64
+	h    []float32 // hidden activations (Config.Hidden > 0)
+	on   []int32   // hidden units that are on
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

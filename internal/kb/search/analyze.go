@@ -71,7 +71,11 @@ func (a *analyzer) terms(text string, limit int) []term {
 			add(kindWord, w, ww)
 			continue // Chinese synonyms are found in the character stretches below
 		}
-		add(kindWord, textseg.Stem(w), a.w.Word)
+		ww := a.w.Word
+		if enFillerWords[w] {
+			ww *= a.w.Filler
+		}
+		add(kindWord, textseg.Stem(w), ww)
 		if g, ok := synonymGroup(w); ok {
 			add(kindSyn, "en:"+g, a.w.Synonym)
 		}

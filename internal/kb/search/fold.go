@@ -11,6 +11,20 @@ var zhFillerWords = setOf(
 	"这", "那", "这个", "那个", "这样", "个", "得", "着", "过", "给", "把", "被", "让",
 )
 
+// enFillerWords are English function words and question openers ("can I", "how do I", "is
+// there"): every way of asking has them, so, like the Chinese fillers, they say little about
+// which entry is meant. Scaling them by Weights.Filler took bitext_en's dev recall@1 from
+// 0.961 to 0.975, and stopped "can I use a coupon on a flash-sale item" outranking "how many
+// coupons can I use per order" for "can I use two coupons on one order" on the strength of
+// "can", "I" and "on".
+var enFillerWords = setOf(
+	"i", "me", "my", "we", "our", "you", "your", "it", "its", "a", "an", "the", "this", "that",
+	"is", "are", "was", "were", "be", "am", "do", "does", "did", "can", "could", "will", "would",
+	"should", "may", "might", "have", "has", "had", "to", "of", "on", "in", "at", "for", "with",
+	"from", "by", "about", "and", "or", "if", "so", "there", "how", "what", "why", "when",
+	"where", "which", "please", "hi", "hello", "hey",
+)
+
 // zhFillerRunes are the characters of the one-character fillers and of the fillers' parts: a
 // bigram made only of them ("我的", "什么", "是不") is down-weighted like the words.
 var zhFillerRunes = func() map[rune]bool {

@@ -99,3 +99,27 @@ func TestFillerTerms(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishFillerTerms(t *testing.T) {
+	an := analyzer{w: DefaultOptions().Weights}
+	w := DefaultOptions().Weights
+	for _, tc := range []struct {
+		query string
+		key   string
+		want  float64
+	}{
+		{"Can I use two coupons on one order?", "wcoupon", w.Word}, // content word, stemmed
+		{"Can I use two coupons on one order?", "wcan", w.Word * w.Filler},
+		{"Can I use two coupons on one order?", "wi", w.Word * w.Filler},
+		{"HOW do I return it", "whow", w.Word * w.Filler}, // case-folded before the lookup
+		{"HOW do I return it", "wreturn", w.Word},
+	} {
+		weights := map[string]float64{}
+		for _, tm := range an.terms(tc.query, maxQueryRunes) {
+			weights[tm.key] = tm.weight
+		}
+		if got := weights[tc.key]; got != tc.want {
+			t.Errorf("%q: weight of %s = %v, want %v (terms %v)", tc.query, tc.key, got, tc.want, weights)
+		}
+	}
+}

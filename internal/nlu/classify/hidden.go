@@ -40,31 +40,20 @@ func fitHidden(ctx context.Context, docs []sparse, ys []int, K, nFeat int, cfg C
 	h := H / runs
 	type part struct{ hid, hidB, W, B []float32 }
 	parts := make([]part, runs)
-	errs := make([]error, runs)
-	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	var wg sync.WaitGroup
-	for r := range runs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			c := cfg
-			c.Hidden, c.Seed = h, cfg.Seed+uint64(r)*7919
-			p := progress
-			if r > 0 {
-				p = func(string) {}
-			}
-			var q part
-			q.hid, q.hidB, q.W, q.B, errs[r] = sgdHidden(ctx, docs, ys, K, nFeat, c, p)
-			parts[r] = q
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, nil, nil, err
+	err = parallelRuns(runs, func(r int) error {
+		c := cfg
+		c.Hidden, c.Seed = h, runSeed(cfg.Seed, r)
+		p := progress
+		if r > 0 {
+			p = func(string) {}
 		}
+		q := &parts[r]
+		var err error
+		q.hid, q.hidB, q.W, q.B, err = sgdHidden(ctx, docs, ys, K, nFeat, c, p)
+		return err
+	})
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	hid, hidB, W, B = make([]float32, nFeat*H), make([]float32, 0, H), make([]float32, 0, H*K), make([]float32, K)
 	inv := 1 / float32(runs)
@@ -270,3 +259,30 @@ func dropout(d sparse, p float64, r *rand.Rand, buf *sparse) sparse {
 	}
 	return *buf
 }
+
+// parallelRuns calls run(0) … run(n-1), as many at a time as there are cores, and returns the
+// first error. SGD runs are independent, so several of them use the cores a single one cannot.
+func parallelRuns(n int, run func(r int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	for r := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[r] = run(r)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSeed is the seed of SGD run r of a model trained with seed.
+func runSeed(seed uint64, r int) uint64 { return seed + uint64(r)*7919 }

@@ -15,11 +15,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"kefu/internal/apperr"
 )
@@ -418,29 +416,19 @@ func fit(ctx context.Context, ex []Example, labels []string, cfg Config, progres
 	runs := max(1, cfg.Runs)
 	Ws := make([][]float32, runs)
 	Bs := make([][]float32, runs)
-	errs := make([]error, runs)
 	// Runs are independent, so they use the cores; each reports its own progress only when
 	// it is the only run (interleaved epoch lines from parallel runs would only confuse).
-	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	var wg sync.WaitGroup
-	for r := range runs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			p := progress
-			if runs > 1 {
-				p = func(string) {}
-			}
-			Ws[r], Bs[r], errs[r] = sgdSoftmax(ctx, docs, ys, K, len(m.Keys), cfg, cfg.Seed+uint64(r)*7919, p)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	err := parallelRuns(runs, func(r int) error {
+		p := progress
+		if runs > 1 {
+			p = func(string) {}
 		}
+		var err error
+		Ws[r], Bs[r], err = sgdSoftmax(ctx, docs, ys, K, len(m.Keys), cfg, runSeed(cfg.Seed, r), p)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	W, B := Ws[0], Bs[0]
 	if runs > 1 {

@@ -231,7 +231,7 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 		// is what makes ids grow in commit order within it (see the package comment). A
 		// customer writing into a closed conversation reopens it.
 		// The row comes back for the bot's turn (see Message.conv): one read fewer per message.
-		conv, err = scanConversation(tx.QueryRow(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
+		c, err := scanConversation(tx.QueryRow(ctx, `UPDATE conversations SET last_message_at = ?, updated_at = ?,
 			status = CASE WHEN ? AND status = 'closed' THEN 'open' ELSE status END,
 			closed_at = CASE WHEN ? AND status = 'closed' THEN NULL ELSE closed_at END,
 			bot_state = COALESCE(?, bot_state)
@@ -242,6 +242,7 @@ func (s *Service) post(ctx context.Context, ins []NewMessage, first func(context
 		if err != nil {
 			return err
 		}
+		conv = c
 		for i, in := range enc {
 			// A resent client_msg_id hits the unique index and inserts nothing. The first
 			// insert also returns the conversation's message before it (PrevID for fan-out):

@@ -123,7 +123,7 @@ func ParseURL(url string) (Dialect, string, error) {
 }
 
 // postgresConns is the size of the PostgreSQL connection pool of one kefu instance.
-var postgresConns = 32
+const postgresConns = 32
 
 // Open connects and checks the connection. For SQLite the parent directory is created.
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -155,8 +155,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// Every open connection stays idle too: with fewer idle than open, each burst above
 		// the idle count closed connections that the next burst had to open again, and a new
 		// PostgreSQL connection costs a backend fork, authentication and cold catalogue and
-		// statement caches (74 new sessions in 10 s at 500 messages/s, and a reply p99 in
-		// the hundreds of milliseconds).
+		// statement caches: 53 to 74 new sessions in 10 s at 500 messages/s with 16 idle,
+		// none after the pool has filled with all 32 idle.
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
 	}

@@ -2,29 +2,15 @@ package classify
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 )
 
-// sentimentSplit reads one split of a public sentiment set from the evaluation data, or skips
-// when the data is not there.
+// sentimentSplit reads one split of a public sentiment set from the evaluation data (see
+// evalData), or skips when the data is not there.
 func sentimentSplit(tb testing.TB, set, split string) []Example {
 	tb.Helper()
-	dir := os.Getenv("KEFU_EVAL_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	f, err := os.Open(filepath.Join(dir, "sentiment", set, split+".csv"))
-	if err != nil {
-		tb.Skipf("sentiment evaluation data not available (set KEFU_EVAL_DATA): %v", err)
-	}
-	defer f.Close()
-	ex, err := ReadExamples(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ex
+	return readFile(tb, filepath.Join(evalData(tb), "sentiment", set, split+".csv"))
 }
 
 // TestSentimentConfigDevAccuracy holds SentimentConfig to the accuracy goals of issue #3 on

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,26 +43,28 @@ func TestDefaultModelOnShippedTestFile(t *testing.T) {
 // intentGoal is issue #3's bar for the shipped intent model on intent_test.csv.
 const intentGoal = 0.95
 
-// TestShippedIntentGoal measures the shipped intent model on the separately written test file.
-// The goal is not met yet (0.9431 on 2026-11-24, issue #3 stays open), so below it the test
-// reports the figure and skips; KEFU_NLU_GOALS=1 makes it fail, for whoever works on the model.
-// Any change that lowers intentGoal must say why in the issue.
+// TestShippedIntentGoal holds the shipped intent model to issue #3's bar on the separately
+// written test file. It also logs the dev file's figure: the dev file is where weak spots are
+// looked for (see defaults/README.md); the test file only gives the final figure.
+// Measured 2026-11-24: test 0.9571 (training seeds 2 to 4: 0.9608, 0.9543, 0.9534).
 func TestShippedIntentGoal(t *testing.T) {
 	e := defaultEngine(t)
+	dev, err := defaultFile("intent_dev.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	test, err := DefaultTestExamples(TaskIntent)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dm := classify.Evaluate(e.IntentModel(), dev)
+	t.Logf("shipped intent dev: accuracy %.4f on %d texts", dm.Accuracy, dm.NTest)
 	met := classify.Evaluate(e.IntentModel(), test)
-	t.Logf("shipped intent test: accuracy %.4f macro-F1 %.4f on %d texts (goal %.2f)", met.Accuracy, met.MacroF1, met.NTest, intentGoal)
-	if met.Accuracy >= intentGoal {
-		return
+	t.Logf("shipped intent test: accuracy %.4f macro-F1 %.4f oos recall %.4f on %d texts (goal %.2f)",
+		met.Accuracy, met.MacroF1, *met.OOSRecall, met.NTest, intentGoal)
+	if met.Accuracy < intentGoal {
+		t.Errorf("shipped intent model accuracy %.4f on intent_test.csv, want ≥ %.2f", met.Accuracy, intentGoal)
 	}
-	msg := fmt.Sprintf("shipped intent model accuracy %.4f on intent_test.csv is below the goal %.2f (issue #3 open)", met.Accuracy, intentGoal)
-	if os.Getenv("KEFU_NLU_GOALS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + "; set KEFU_NLU_GOALS=1 to fail on it")
 }
 
 func TestAnalyze(t *testing.T) {

@@ -3,7 +3,7 @@ package defaults
 
 import "embed"
 
-// FS holds intent_train.csv, intent_test.csv, sentiment_train.csv and
+// FS holds intent_train.csv, intent_dev.csv, intent_test.csv, sentiment_train.csv and
 // sentiment_test.csv (columns text,label,lang).
 //
 //go:embed *.csv

@@ -34,7 +34,9 @@ type dataset struct {
 	file     string
 	labels   []string
 	min      map[string]int // label -> minimum rows per language
-	trainFor string         // for test files: the training file they must not overlap
+	// disjointFrom names the files this one must share no example with: a dev or test row
+	// that is also a training row measures memory, not understanding.
+	disjointFrom []string
 }
 
 func minimums(labels []string, perLabel int, extra map[string]int) map[string]int {
@@ -52,10 +54,17 @@ var datasets = []dataset{
 	{file: "intent_train.csv", labels: append(append([]string{}, intents...), "oos"),
 		min: minimums(intents, 45, map[string]int{"oos": 120})},
 	{file: "intent_test.csv", labels: append(append([]string{}, intents...), "oos"),
-		min: minimums(intents, 16, map[string]int{"oos": 40}), trainFor: "intent_train.csv"},
+		min: minimums(intents, 16, map[string]int{"oos": 40}), disjointFrom: []string{"intent_train.csv"}},
+	// The dev file is for choosing models and finding weak spots in the training data; it was
+	// written without looking at the train or test files. Its short social messages ("hi",
+	// "thanks", "bye") mostly collided with training rows and were dropped, hence the low
+	// minimum for those labels.
+	{file: "intent_dev.csv", labels: append(append([]string{}, intents...), "oos"),
+		min: minimums(intents, 3, map[string]int{"oos": 25}),
+		disjointFrom: []string{"intent_train.csv", "intent_test.csv"}},
 	{file: "sentiment_train.csv", labels: sentiments, min: minimums(sentiments, 250, nil)},
 	{file: "sentiment_test.csv", labels: sentiments, min: minimums(sentiments, 60, nil),
-		trainFor: "sentiment_train.csv"},
+		disjointFrom: []string{"sentiment_train.csv"}},
 }
 
 func readRows(t *testing.T, name string) []row {
@@ -177,14 +186,14 @@ func TestDatasets(t *testing.T) {
 					}
 				}
 			}
-			if ds.trainFor != "" {
-				train := map[string]bool{}
-				for _, r := range readRows(t, ds.trainFor) {
-					train[normalize(r.text)] = true
+			for _, other := range ds.disjointFrom {
+				in := map[string]bool{}
+				for _, r := range readRows(t, other) {
+					in[normalize(r.text)] = true
 				}
 				for _, r := range rows {
-					if train[normalize(r.text)] {
-						t.Errorf("%s:%d: also in %s: %q", ds.file, r.line, ds.trainFor, r.text)
+					if in[normalize(r.text)] {
+						t.Errorf("%s:%d: also in %s: %q", ds.file, r.line, other, r.text)
 					}
 				}
 			}

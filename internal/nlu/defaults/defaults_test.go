@@ -31,9 +31,9 @@ type row struct {
 
 // dataset describes one shipped file and the minimum examples per label and language.
 type dataset struct {
-	file     string
-	labels   []string
-	min      map[string]int // label -> minimum rows per language
+	file   string
+	labels []string
+	min    map[string]int // label -> minimum rows per language
 	// disjointFrom names the files this one must share no example with: a dev or test row
 	// that is also a training row measures memory, not understanding.
 	disjointFrom []string
@@ -60,7 +60,7 @@ var datasets = []dataset{
 	// "thanks", "bye") mostly collided with training rows and were dropped, hence the low
 	// minimum for those labels.
 	{file: "intent_dev.csv", labels: append(append([]string{}, intents...), "oos"),
-		min: minimums(intents, 3, map[string]int{"oos": 25}),
+		min:          minimums(intents, 3, map[string]int{"oos": 25}),
 		disjointFrom: []string{"intent_train.csv", "intent_test.csv"}},
 	{file: "sentiment_train.csv", labels: sentiments, min: minimums(sentiments, 250, nil)},
 	{file: "sentiment_test.csv", labels: sentiments, min: minimums(sentiments, 60, nil),

@@ -74,7 +74,8 @@ func fitHidden(ctx context.Context, docs []sparse, ys []int, K, nFeat int, cfg C
 }
 
 // sgdHidden trains the hidden-layer model by SGD on the softmax loss with input dropout
-// (Config.Dropout) and a learning rate that falls linearly to zero over the run.
+// (Config.Dropout), label smoothing (Config.LabelSmoothing) and a learning rate that falls
+// linearly to zero over the run.
 func sgdHidden(ctx context.Context, docs []sparse, ys []int, K, nFeat int, cfg Config, progress func(string)) (hid, hidB, W, B []float32, err error) {
 	H := cfg.Hidden
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x41dd))
@@ -101,6 +102,7 @@ func sgdHidden(ctx context.Context, docs []sparse, ys []int, K, nFeat int, cfg C
 		order[i] = i
 	}
 	var dropped sparse
+	smooth := cfg.LabelSmoothing / float64(K)
 	epochs := max(1, cfg.Epochs, (cfg.MinSteps+len(docs)-1)/max(1, len(docs)))
 	total, t := float64(epochs*len(docs)), 0.0
 	for ep := 0; ep < epochs; ep++ {
@@ -117,7 +119,11 @@ func sgdHidden(ctx context.Context, docs []sparse, ys []int, K, nFeat int, cfg C
 			y := ys[di]
 			softmax(z)
 			loss -= math.Log(max(z[y], 1e-12))
-			z[y] -= 1
+			// softmax gradient towards the smoothed target (1-ε) on y, ε/K on every class
+			for k := range z {
+				z[k] -= smooth
+			}
+			z[y] -= 1 - cfg.LabelSmoothing
 			// Late in training most classes have a negligible gradient: as in the linear
 			// trainer, only the others are updated, which is most of the speed.
 			act = act[:0]

@@ -267,3 +267,35 @@ func TestMaxFeatures(t *testing.T) {
 		}
 	}
 }
+
+// Label smoothing trains towards 1-ε+ε/K on the gold class instead of 1: on data it can
+// separate perfectly, the network must still put the gold class first but stop short of
+// certainty, where hard targets drive it on towards 1.
+func TestLabelSmoothingStopsShortOfCertainty(t *testing.T) {
+	train := xorData(400, 1)
+	goldProb := func(ls float64) (mean, acc float64) {
+		cfg := DefaultConfig()
+		cfg.Features = Features{WordNGrams: 1, CharWeight: 1}
+		cfg.HoldOut = 0 // no calibration: Temperature 1, the network's own probabilities
+		cfg.LabelSmoothing = ls
+		m, err := Train(context.Background(), train, nil, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range train {
+			p := m.Probabilities(e.Text)
+			mean += p[slices.Index(m.Labels, e.Label)]
+		}
+		return mean / float64(len(train)), topAccuracy(m, train)
+	}
+	hard, hardAcc := goldProb(0)
+	smooth, smoothAcc := goldProb(0.1)
+	t.Logf("mean gold-class probability on the training texts: hard targets %.4f, smoothing 0.1 %.4f", hard, smooth)
+	if hardAcc < 0.99 || smoothAcc < 0.99 {
+		t.Errorf("training accuracy hard %.3f smoothed %.3f, want both ≥ 0.99", hardAcc, smoothAcc)
+	}
+	// the smoothed optimum is 0.95 for two classes
+	if smooth > 0.97 || smooth >= hard {
+		t.Errorf("smoothed gold probability %.4f, want below 0.97 and below the hard targets' %.4f", smooth, hard)
+	}
+}

@@ -79,6 +79,13 @@ type Config struct {
 	// (the rest scaled up to compensate). It regularises the hidden-layer model, which has no
 	// L2 penalty (banking77, 5-fold: 0.911 without, 0.913 with 0.3).
 	Dropout float64
+	// LabelSmoothing (hidden-layer model only) trains towards 1-ε on the gold class and ε/K
+	// on each of the K classes instead of 1 on the gold class. Fine-grained intents overlap
+	// (banking77's pending_transfer and balance_not_updated_after_bank_transfer, kefu's
+	// return_policy and return_request) and some training labels are arguable; smoothing
+	// keeps the network from driving the scores of such pairs far apart to fit a few texts.
+	// See DefaultConfig for the figures.
+	LabelSmoothing float64
 	// NeverOOS makes every prediction one of the trained labels (polarity has no
 	// out-of-scope answer: a text without known features gets the most likely label).
 	NeverOOS bool
@@ -103,7 +110,8 @@ type Config struct {
 }
 
 // DefaultConfig returns kefu's default hyper-parameters, those of the intent model: 256
-// hidden units trained for 10 epochs with 30% of the features dropped in each step, and the
+// hidden units trained for 10 epochs with 30% of the features dropped in each step (and,
+// since 2026-11-24, label smoothing 0.1: see the end of this comment), and the
 // character n-grams weighted 0.7 against the words. Chosen by 5-fold cross-validation on
 // banking77's training set: accuracy before out-of-scope rejection 0.913, against 0.901 for
 // the linear model this replaced and at most 0.909 for the linear variants tried (dropout,
@@ -125,11 +133,26 @@ type Config struct {
 // Splitting the 256 units into two independently trained networks (Runs 2) was 0.3 points
 // better on three banking77 splits but 0.5 worse in scope on CLINC150's dev split, so it is
 // not the default.
+//
+// Label smoothing 0.1 helped a little everywhere it was measured: banking77 5-fold (seeds 1
+// and 2) 0.9045 → 0.9065 after out-of-scope rejection, CLINC150 dev in scope 0.935 → 0.940
+// (oos recall 0.66 → 0.63), kefu's own dev file 0.972 → 0.978 (seeds 1 to 3). 0.2 was no
+// better than 0.1 on banking77. With smoothing, Runs 2 gained another 0.2 on banking77 but
+// took CLINC150's oos recall down to 0.61; these were no better (banking77 5-fold, all
+// within ±0.2): hidden-unit dropout, 15 epochs, averaging the weights of the last epochs, a
+// direct linear path beside the hidden layer, Adagrad, a second hidden layer, other initial
+// weight ranges; nor, on the features, unordered word pairs, unstemmed forms beside the
+// stems, word trigrams, character n-grams across words, binary counts, separately
+// normalised word and character blocks, IDF powers, MinDF 1, PPMI+SVD word vectors learned
+// from the training texts, extra word-dropped copies of the texts, or the label names as
+// texts. In-word character n-grams from length 1 with char weight 0.5 were 0.2 better
+// after rejection on 3 of 4 seeds, within the noise, and half as slow again to predict.
 func DefaultConfig() Config {
 	return Config{
 		Features:          Features{WordNGrams: 2, HanMin: 1, HanMax: 3, WordCharMin: 2, WordCharMax: 5, CharWeight: 0.7},
 		Hidden:            256,
 		Dropout:           0.3,
+		LabelSmoothing:    0.1,
 		Epochs:            10,
 		MinSteps:          20000,
 		MaxFeatures:       35000,
@@ -147,7 +170,7 @@ func DefaultConfig() Config {
 // shipped intent data), but 1 to 1.5 points less accurate on banking77 and CLINC150.
 func LinearConfig() Config {
 	c := DefaultConfig()
-	c.Hidden, c.Dropout, c.MinSteps, c.Runs = 0, 0, 0, 0
+	c.Hidden, c.Dropout, c.MinSteps, c.Runs, c.LabelSmoothing = 0, 0, 0, 0, 0
 	c.Features.CharWeight = 1
 	c.Epochs, c.Rate, c.Lambda = 20, 2, 1e-6
 	return c
@@ -170,7 +193,7 @@ func LinearConfig() Config {
 // and negation-scope or after-"但是" word features (±0.1).
 func SentimentConfig() Config {
 	c := DefaultConfig()
-	c.Hidden, c.Dropout = 0, 0
+	c.Hidden, c.Dropout, c.LabelSmoothing = 0, 0, 0
 	// Set in full rather than inherited: the intent model's feature choices are tuned for
 	// intents and may change independently.
 	c.Features = Features{WordNGrams: 2, HanMin: 1, HanMax: 2, WordCharMin: 2, WordCharMax: 5,

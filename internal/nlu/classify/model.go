@@ -84,7 +84,9 @@ type Config struct {
 	// (banking77's pending_transfer and balance_not_updated_after_bank_transfer, kefu's
 	// return_policy and return_request) and some training labels are arguable; smoothing
 	// keeps the network from driving the scores of such pairs far apart to fit a few texts.
-	// See DefaultConfig for the figures.
+	// See DefaultConfig for the figures. It costs training time: the wrong classes' targets
+	// become ε/K instead of 0, their probabilities rarely settle within the trainer's 1e-4
+	// of it, so most classes stay in every update (banking77, 90% of train: 5.7 s → 10 s).
 	LabelSmoothing float64
 	// NeverOOS makes every prediction one of the trained labels (polarity has no
 	// out-of-scope answer: a text without known features gets the most likely label).
